@@ -1,0 +1,184 @@
+import { readFile } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
+import { Context, Effect, Predicate, type Redacted, Result, Schema } from "effect"
+import { type Document, LineCounter, parseDocument } from "yaml"
+import { crossCheck } from "./config/crossCheck.ts"
+import { parseDotEnv } from "./config/parseDotEnv.ts"
+import { formatPath, type Path, type PathProblem } from "./config/Path.ts"
+import { RawConfig } from "./config/RawConfig.ts"
+import { type Location, readYamlTree } from "./config/readYamlTree.ts"
+import { schemaProblems } from "./config/schemaProblems.ts"
+import { serverOverrides } from "./config/serverOverrides.ts"
+import { toGatewayConfig } from "./config/toGatewayConfig.ts"
+import type { ProviderType } from "./providers/index.ts"
+
+export interface ServerConfig {
+  readonly host: string
+  readonly port: number
+  readonly maxBodyBytes: number
+  readonly modelPrefix: string | undefined
+  readonly shutdownTimeoutMs: number
+  readonly upstreamTimeoutMs: number
+  readonly streamIdleTimeoutMs: number
+}
+
+export interface ProviderKeyConfig {
+  readonly key: Redacted.Redacted<string>
+}
+
+export interface ProviderConfig {
+  readonly name: string
+  readonly type: ProviderType
+  readonly baseUrl: string | undefined
+  readonly keys: ReadonlyArray<ProviderKeyConfig>
+  readonly weight: number
+  readonly models: ReadonlyArray<string>
+  readonly modelMap: Readonly<Record<string, string>>
+  readonly headers: Readonly<Record<string, string>>
+  readonly tlsVerify: boolean
+  readonly timeoutMs: number | undefined
+  readonly streamIdleTimeoutMs: number | undefined
+}
+
+export interface ModelConfig {
+  readonly targets: ReadonlyArray<string>
+}
+
+export interface VirtualKeyConfig {
+  readonly name: string
+  readonly key: Redacted.Redacted<string>
+  readonly models: ReadonlyArray<string>
+}
+
+export interface PriceConfig {
+  readonly inputPerMtok: number
+  readonly outputPerMtok: number
+  readonly cachedInputPerMtok: number | undefined
+}
+
+export interface GatewayConfig {
+  readonly server: ServerConfig
+  readonly database: { readonly url: string }
+  readonly providers: ReadonlyArray<ProviderConfig>
+  readonly models: Readonly<Record<string, ModelConfig>>
+  readonly keys: ReadonlyArray<VirtualKeyConfig>
+  readonly pricing: Readonly<Record<string, PriceConfig>>
+}
+
+/** The validated configuration, provided once by `main.ts`. */
+export class AppConfig extends Context.Service<AppConfig, GatewayConfig>()("sluice/Config") {}
+
+export interface ConfigProblem {
+  /** In YAML terms, e.g. `providers[1].type`; empty for problems that concern the whole file. */
+  readonly path: string
+  readonly message: string
+  /** `config.yaml:12:9`, plus ` (from ${VAR})` when the value came from the environment. */
+  readonly origin: string
+}
+
+const ConfigProblemSchema = Schema.Struct({ path: Schema.String, message: Schema.String, origin: Schema.String })
+
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  problems: Schema.Array(ConfigProblemSchema)
+}) {
+  override get message(): string {
+    return `Invalid configuration:\n${formatProblems(this.problems)}`
+  }
+}
+
+/** One line per problem: `<origin> <path>: <message>`. */
+export const formatProblems = (problems: ReadonlyArray<ConfigProblem>): string =>
+  problems.map(({ origin, path, message }) => `${origin}${path === "" ? "" : ` ${path}`}: ${message}`).join("\n")
+
+type Env = Readonly<Record<string, string | undefined>>
+
+interface Positioned extends ConfigProblem {
+  readonly line: number
+  readonly col: number
+}
+
+const syntaxProblems = (doc: Document, lineCounter: LineCounter, file: string): ReadonlyArray<Positioned> =>
+  doc.errors.map((error) => {
+    const { line, col } = lineCounter.linePos(error.pos[0])
+    return { path: "", message: error.message, origin: `${file}:${line}:${col}`, line, col }
+  })
+
+/** The value's own location, or for a missing key the nearest parent's. */
+const findLocation = (locations: ReadonlyMap<string, Location>, path: Path): Location | undefined =>
+  locations.get(formatPath(path)) ?? (path.length === 0 ? undefined : findLocation(locations, path.slice(0, -1)))
+
+const locate = (locations: ReadonlyMap<string, Location>, file: string) => (problem: PathProblem): Positioned => {
+  const { line, col, vars } = findLocation(locations, problem.path) ?? { line: 1, col: 1, vars: [] }
+  const from = vars.length === 0 ? "" : ` (from ${vars.map((name) => `\${${name}}`).join(", ")})`
+  return { path: formatPath(problem.path), message: problem.message, origin: `${file}:${line}:${col}${from}`, line, col }
+}
+
+const inFileOrder = (problems: ReadonlyArray<Positioned>): ReadonlyArray<ConfigProblem> =>
+  [...problems]
+    .sort((a, b) => a.line - b.line || a.col - b.col)
+    .map(({ path, message, origin }) => ({ path, message, origin }))
+
+const decodeRaw = Schema.decodeUnknownResult(RawConfig)
+
+/** Pure: parse + expand + validate YAML text. `file` is used in origins; `env` is the environment (already merged with .env). */
+export const parseConfig = (
+  text: string,
+  options: { readonly file: string; readonly env: Env; readonly baseDir: string }
+): Result.Result<GatewayConfig, ReadonlyArray<ConfigProblem>> => {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false })
+  const tree = readYamlTree(doc, lineCounter, options.env)
+  const decoded = decodeRaw(tree.value, { errors: "all", onExcessProperty: "error" })
+  // A value whose variable is unset is reported once, not again by the checks that then see it empty.
+  const unset = new Set(tree.problems.map((problem) => formatPath(problem.path)))
+  const checks = [...(Result.isFailure(decoded) ? schemaProblems(decoded.failure.issue) : []), ...crossCheck(tree.value)]
+    .filter((problem) => !unset.has(formatPath(problem.path)))
+  const problems = inFileOrder([
+    ...syntaxProblems(doc, lineCounter, options.file),
+    ...[...tree.problems, ...checks].map(locate(tree.locations, options.file))
+  ])
+  return Result.isSuccess(decoded) && problems.length === 0
+    ? Result.succeed(toGatewayConfig(decoded.success, options.baseDir))
+    : Result.fail(problems)
+}
+
+const fileProblem = (origin: string, cause: unknown): ConfigError =>
+  new ConfigError({
+    problems: [{ path: "", message: `cannot read: ${cause instanceof Error ? cause.message : String(cause)}`, origin }]
+  })
+
+const readText = (file: string) => Effect.tryPromise({ try: () => readFile(file, "utf8"), catch: (cause) => cause })
+
+const isMissingFile = (cause: unknown): boolean => Predicate.hasProperty(cause, "code") && cause.code === "ENOENT"
+
+const readDotEnv = (file: string, display: string) =>
+  readText(file).pipe(
+    Effect.catch((cause) => isMissingFile(cause) ? Effect.succeed("") : Effect.fail(fileProblem(display, cause))),
+    Effect.map(parseDotEnv)
+  )
+
+const definedOnly = (env: Env): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
+
+/** Resolve the path (explicit path, else env CONFIG_PATH, else ./config.yaml), read it, merge a `.env` file that sits next to it (real environment variables win over .env), parse, apply HOST and PORT env overrides (they win over the file). */
+export const loadConfig = Effect.fnUntraced(function*(
+  options: { readonly path: string | undefined; readonly env: Env }
+): Effect.fn.Return<GatewayConfig, ConfigError> {
+  const display = options.path || options.env.CONFIG_PATH || "config.yaml"
+  const file = resolve(display)
+  const text = yield* readText(file).pipe(Effect.mapError((cause) => fileProblem(display, cause)))
+  const dotEnvDisplay = join(dirname(display), ".env")
+  const dotEnv = yield* readDotEnv(join(dirname(file), ".env"), dotEnvDisplay)
+  const env = { ...dotEnv.vars, ...definedOnly(options.env) }
+  const parsed = parseConfig(text, { file: display, env, baseDir: dirname(file) })
+  const overrides = serverOverrides(env)
+  const problems = [
+    ...dotEnv.badLines.map((line) => ({ path: "", message: "expected KEY=value", origin: `${dotEnvDisplay}:${line}` })),
+    ...(Result.isFailure(parsed) ? parsed.failure : []),
+    ...(Result.isFailure(overrides) ? overrides.failure : [])
+  ]
+  if (problems.length > 0 || Result.isFailure(parsed) || Result.isFailure(overrides)) {
+    return yield* new ConfigError({ problems })
+  }
+  return { ...parsed.success, server: { ...parsed.success.server, ...overrides.success } }
+})

@@ -1,0 +1,67 @@
+import { Schema } from "effect"
+import { providerTypes } from "../providers/index.ts"
+import { Port } from "./Port.ts"
+
+const NonEmpty = Schema.String.check(Schema.isNonEmpty())
+const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const NonNegative = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0))
+const ModelNames = Schema.Array(NonEmpty).check(Schema.isMinLength(1))
+
+// An environment variable holding only digits is re-read as a number; it round-trips, so `String()` restores it.
+const Text = Schema.Union([Schema.String, Schema.Finite, Schema.Boolean])
+const Secret = Schema.Union([NonEmpty, Schema.Finite, Schema.Boolean])
+
+const isHttpUrl = (text: string): boolean => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)
+
+const Server = Schema.Struct({
+  host: Schema.optionalKey(NonEmpty),
+  port: Schema.optionalKey(Port),
+  max_body_bytes: Schema.optionalKey(PositiveInt),
+  model_prefix: Schema.optionalKey(Schema.String),
+  shutdown_timeout_ms: Schema.optionalKey(NonNegativeInt),
+  upstream_timeout_ms: Schema.optionalKey(PositiveInt),
+  stream_idle_timeout_ms: Schema.optionalKey(PositiveInt)
+})
+
+const Provider = Schema.Struct({
+  name: Schema.String.check(
+    Schema.isPattern(/^[A-Za-z0-9_.-]+$/, { expected: "a name of letters, digits, '_', '.' or '-'" })
+  ),
+  type: Schema.Literals(providerTypes).annotate({
+    message: `unknown provider type; valid types: ${providerTypes.join(", ")}`
+  }),
+  base_url: Schema.optionalKey(Schema.String.check(Schema.makeFilter(isHttpUrl, { expected: "an http(s) URL" }))),
+  keys: Schema.optionalKey(Schema.Array(Schema.Union([Secret, Schema.Struct({ key: Secret })]))),
+  weight: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+  models: ModelNames,
+  model_map: Schema.optionalKey(Schema.Record(Schema.String, NonEmpty)),
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Text)),
+  tls_verify: Schema.optionalKey(Schema.Boolean),
+  timeout_ms: Schema.optionalKey(PositiveInt),
+  stream_idle_timeout_ms: Schema.optionalKey(PositiveInt)
+})
+
+const VirtualKey = Schema.Struct({
+  name: NonEmpty,
+  key: Secret,
+  models: Schema.optionalKey(Schema.Array(NonEmpty))
+})
+
+const Price = Schema.Struct({
+  input_per_mtok: NonNegative,
+  output_per_mtok: NonNegative,
+  cached_input_per_mtok: Schema.optionalKey(NonNegative)
+})
+
+/** The YAML file's shape (snake_case, defaults not applied); cross-field rules live in `crossCheck`. */
+export const RawConfig = Schema.Struct({
+  server: Schema.optionalKey(Server),
+  database: Schema.optionalKey(Schema.Struct({ url: Schema.optionalKey(NonEmpty) })),
+  providers: Schema.Array(Provider).check(Schema.isMinLength(1)),
+  models: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ targets: ModelNames }))),
+  keys: Schema.optionalKey(Schema.Array(VirtualKey)),
+  pricing: Schema.optionalKey(Schema.Record(Schema.String, Price))
+})
+
+export type RawConfig = typeof RawConfig.Type

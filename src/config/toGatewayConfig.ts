@@ -1,0 +1,64 @@
+import { isAbsolute, resolve } from "node:path"
+import { Redacted } from "effect"
+import type { GatewayConfig, PriceConfig, ProviderConfig, ServerConfig, VirtualKeyConfig } from "../Config.ts"
+import type { RawConfig } from "./RawConfig.ts"
+
+type RawServer = NonNullable<RawConfig["server"]>
+type RawProvider = RawConfig["providers"][number]
+type RawKey = NonNullable<RawConfig["keys"]>[number]
+type RawPrice = NonNullable<RawConfig["pricing"]>[string]
+
+const secret = (value: string | number | boolean): Redacted.Redacted<string> => Redacted.make(String(value))
+
+const toServer = (server: RawServer): ServerConfig => ({
+  host: server.host ?? "0.0.0.0",
+  port: server.port ?? 8080,
+  maxBodyBytes: server.max_body_bytes ?? 32 * 1024 * 1024,
+  // An empty prefix (e.g. from `${MODEL_PREFIX:-}`) means no prefix.
+  modelPrefix: server.model_prefix || undefined,
+  shutdownTimeoutMs: server.shutdown_timeout_ms ?? 30_000,
+  upstreamTimeoutMs: server.upstream_timeout_ms ?? 600_000,
+  streamIdleTimeoutMs: server.stream_idle_timeout_ms ?? 300_000
+})
+
+const toProvider = (provider: RawProvider): ProviderConfig => ({
+  name: provider.name,
+  type: provider.type,
+  baseUrl: provider.base_url,
+  keys: (provider.keys ?? []).map((entry) => ({ key: secret(typeof entry === "object" ? entry.key : entry) })),
+  weight: provider.weight ?? 1,
+  models: provider.models,
+  modelMap: provider.model_map ?? {},
+  headers: Object.fromEntries(Object.entries(provider.headers ?? {}).map(([name, value]) => [name, String(value)])),
+  tlsVerify: provider.tls_verify ?? true,
+  timeoutMs: provider.timeout_ms,
+  streamIdleTimeoutMs: provider.stream_idle_timeout_ms
+})
+
+const toVirtualKey = (key: RawKey): VirtualKeyConfig => ({
+  name: key.name,
+  key: secret(key.key),
+  models: key.models ?? ["*"]
+})
+
+const toPrice = (price: RawPrice): PriceConfig => ({
+  inputPerMtok: price.input_per_mtok,
+  outputPerMtok: price.output_per_mtok,
+  cachedInputPerMtok: price.cached_input_per_mtok
+})
+
+/** A relative sqlite path is relative to the config file, not to the working directory. */
+const resolveDatabaseUrl = (url: string, baseDir: string): string => {
+  const file = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined
+  return file === undefined || file === ":memory:" || isAbsolute(file) ? url : `sqlite:${resolve(baseDir, file)}`
+}
+
+/** Applies defaults and renames to camelCase; `raw` has already passed every check. */
+export const toGatewayConfig = (raw: RawConfig, baseDir: string): GatewayConfig => ({
+  server: toServer(raw.server ?? {}),
+  database: { url: resolveDatabaseUrl(raw.database?.url ?? "sqlite:./data/sluice.db", baseDir) },
+  providers: raw.providers.map(toProvider),
+  models: raw.models ?? {},
+  keys: (raw.keys ?? []).map(toVirtualKey),
+  pricing: Object.fromEntries(Object.entries(raw.pricing ?? {}).map(([model, price]) => [model, toPrice(price)]))
+})

@@ -1,0 +1,28 @@
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core"
+
+/** The usage ledger: one compact row per request that reached routing, whatever its outcome. */
+export const requests = sqliteTable("requests", {
+  id: text("id").primaryKey(),
+  ts: integer("ts").notNull(),
+  keyName: text("key_name"),
+  endpoint: text("endpoint").notNull(),
+  model: text("model").notNull(),
+  provider: text("provider"),
+  upstreamModel: text("upstream_model"),
+  stream: integer("stream", { mode: "boolean" }).notNull(),
+  status: integer("status").notNull(),
+  error: text("error"),
+  promptTokens: integer("prompt_tokens"),
+  completionTokens: integer("completion_tokens"),
+  cachedTokens: integer("cached_tokens"),
+  usageSource: text("usage_source", { enum: ["reported", "estimated", "missing"] }).notNull(),
+  costUsd: real("cost_usd"),
+  unpriced: integer("unpriced", { mode: "boolean" }).notNull(),
+  latencyMs: integer("latency_ms").notNull(),
+  ttftMs: integer("ttft_ms")
+}, (table) => [
+  index("requests_ts").on(table.ts),
+  index("requests_key_ts").on(table.keyName, table.ts)
+])
+
+export type LedgerRow = typeof requests.$inferInsert

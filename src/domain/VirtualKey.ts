@@ -1,0 +1,6 @@
+/** An authenticated caller of the gateway. The secret itself is never kept, only its hash. */
+export interface VirtualKey {
+  readonly name: string
+  /** Whether this key may use a model, given its public name or `provider/model`. */
+  readonly allows: (model: string) => boolean
+}

@@ -1,0 +1,42 @@
+import { Effect, Predicate } from "effect"
+import { type GatewayError, invalidRequest } from "./GatewayError.ts"
+import type { Endpoint, JsonObject } from "../providers/Provider.ts"
+
+export type GenerateEndpoint = Exclude<Endpoint, "models">
+
+/** What each endpoint cannot do without, besides `model`. */
+const required: Record<GenerateEndpoint, string> = { chat: "messages", completions: "prompt", embeddings: "input" }
+
+/** A parsed request body: a JSON object with a model name. Everything else is the upstream's to judge. */
+export interface ParsedRequest {
+  readonly body: JsonObject
+  readonly model: string
+  readonly stream: boolean
+}
+
+export const parseRequest = (endpoint: GenerateEndpoint, text: string): Effect.Effect<ParsedRequest, GatewayError> => {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return Effect.fail(invalidRequest("We could not parse the JSON body of your request: it is not valid JSON.", null, "invalid_json"))
+  }
+  if (!Predicate.isObject(body)) return Effect.fail(invalidRequest("The request body must be a JSON object.", null, "invalid_json"))
+  if (!Predicate.isString(body.model) || body.model === "") {
+    return Effect.fail(invalidRequest("You must provide a model parameter.", "model", "missing_required_parameter"))
+  }
+  const field = required[endpoint]
+  if (body[field] === undefined || body[field] === null) {
+    return Effect.fail(invalidRequest(`Missing required parameter: '${field}'.`, field, "missing_required_parameter"))
+  }
+  if (endpoint === "chat" && (!Array.isArray(body.messages) || body.messages.length === 0)) {
+    return Effect.fail(invalidRequest("'messages' must be a non-empty array.", "messages", "invalid_type"))
+  }
+  if (body.stream !== undefined && body.stream !== null && !Predicate.isBoolean(body.stream)) {
+    return Effect.fail(invalidRequest("'stream' must be a boolean.", "stream", "invalid_type"))
+  }
+  if (body.stream_options !== undefined && body.stream_options !== null && !Predicate.isObject(body.stream_options)) {
+    return Effect.fail(invalidRequest("'stream_options' must be an object.", "stream_options", "invalid_type"))
+  }
+  return Effect.succeed({ body, model: body.model, stream: endpoint !== "embeddings" && body.stream === true })
+}

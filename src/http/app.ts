@@ -1,0 +1,18 @@
+import { Elysia } from "elysia"
+import { errorResponse } from "./respond.ts"
+
+/** Elysia's own failures (unknown route, framework errors) in OpenAI's error shape, never a stack trace. */
+export const app = () =>
+  new Elysia().onError(({ code, request, error }) => {
+    if (code === "NOT_FOUND") {
+      const path = new URL(request.url).pathname
+      return errorResponse(404, {
+        message: `Unknown request URL: ${request.method} ${path}`,
+        type: "invalid_request_error",
+        param: null,
+        code: "unknown_url"
+      })
+    }
+    console.error(JSON.stringify({ level: "error", msg: "http layer error", code: String(code), error: String(error) }))
+    return errorResponse(500, { message: "Internal gateway error", type: "server_error", param: null, code: "internal_error" })
+  })

@@ -1,0 +1,49 @@
+import { Elysia } from "elysia"
+import { Effect } from "effect"
+import type { GenerateEndpoint } from "../domain/parseRequest.ts"
+import type { Gateway } from "../services/Gateway.ts"
+import { requestIdOf, secretOf } from "./requestContext.ts"
+import { errorResponse, respond } from "./respond.ts"
+
+const decoder = new TextDecoder()
+
+const tooLarge = (limit: number) =>
+  errorResponse(413, {
+    message: `Request body exceeds the limit of ${limit} bytes`,
+    type: "invalid_request_error",
+    param: null,
+    code: "request_too_large"
+  })
+
+/**
+ * The OpenAI-compatible surface: bodies are read raw (never parsed twice) and handed to the Gateway. The
+ * Gateway's effects need no services (their layer captured them), so they run on the default runtime; the
+ * client's disconnect signal interrupts them.
+ */
+export const openaiRoutes = (
+  gateway: Gateway["Service"],
+  maxBodyBytes: number
+) => {
+  const generate = (endpoint: GenerateEndpoint) => async ({ request }: { request: Request }) => {
+    const requestId = requestIdOf(request.headers)
+    if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) return tooLarge(maxBodyBytes)
+    const bytes = await request.bytes()
+    if (bytes.byteLength > maxBodyBytes) return tooLarge(maxBodyBytes)
+    const text = decoder.decode(bytes)
+    const exit = await Effect.runPromiseExit(
+      gateway.handle({ endpoint, text, secret: secretOf(request.headers), signal: request.signal, requestId }),
+      { signal: request.signal }
+    )
+    return respond(exit, requestId, (response) => response)
+  }
+
+  return new Elysia({ name: "openai" })
+    .post("/v1/chat/completions", generate("chat"), { parse: "none" })
+    .post("/v1/completions", generate("completions"), { parse: "none" })
+    .post("/v1/embeddings", generate("embeddings"), { parse: "none" })
+    .get("/v1/models", async ({ request }) => {
+      const requestId = requestIdOf(request.headers)
+      const exit = await Effect.runPromiseExit(gateway.models(secretOf(request.headers)))
+      return respond(exit, requestId, (list) => Response.json(list, { headers: { "x-request-id": requestId } }))
+    })
+}

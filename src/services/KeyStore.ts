@@ -1,0 +1,47 @@
+import { timingSafeEqual } from "node:crypto"
+import { Context, Effect, Layer, Redacted } from "effect"
+import { AppConfig } from "../Config.ts"
+import { fail, type GatewayError, Unauthorized } from "../domain/GatewayError.ts"
+import { glob } from "../domain/glob.ts"
+import type { VirtualKey } from "../domain/VirtualKey.ts"
+
+const sha256 = (secret: string) => new Bun.CryptoHasher("sha256").update(secret).digest()
+
+interface StoredKey extends VirtualKey {
+  readonly hash: Buffer
+}
+
+const missing = fail(new Unauthorized({
+  message: "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'"
+}))
+const invalid = fail(new Unauthorized({ message: "Incorrect API key provided" }))
+
+/** Virtual keys, held in memory as SHA-256 hashes; a presented secret is hashed and compared in constant time. */
+export class KeyStore extends Context.Service<KeyStore, {
+  readonly authenticate: (secret: string | undefined) => Effect.Effect<VirtualKey, GatewayError>
+}>()("sluice/services/KeyStore") {
+  static readonly layer = Layer.effect(
+    KeyStore,
+    Effect.gen(function*() {
+      const config = yield* AppConfig
+      const byHash = new Map<string, StoredKey>()
+      for (const key of config.keys) {
+        const hash = sha256(Redacted.value(key.key))
+        const patterns = key.models.map(glob)
+        byHash.set(hash.toString("hex"), {
+          name: key.name,
+          hash,
+          allows: (model) => patterns.some((pattern) => pattern.test(model))
+        })
+      }
+      return KeyStore.of({
+        authenticate: (secret) => {
+          if (secret === undefined || secret === "") return Effect.fail(missing)
+          const hash = sha256(secret)
+          const key = byHash.get(hash.toString("hex"))
+          return key !== undefined && timingSafeEqual(key.hash, hash) ? Effect.succeed(key) : Effect.fail(invalid)
+        }
+      })
+    })
+  )
+}

@@ -1,0 +1,100 @@
+import { Context, Effect, Layer } from "effect"
+import { AppConfig } from "../Config.ts"
+import {
+  ClientClosed,
+  fail,
+  type GatewayError,
+  UpstreamTimeout,
+  UpstreamUnavailable
+} from "../domain/GatewayError.ts"
+import type { Candidate } from "../domain/routingTable.ts"
+import type { Endpoint, JsonObject, Target } from "../providers/Provider.ts"
+
+/** A 2xx upstream answer whose body is still unread, and the way to abandon it. */
+export interface UpstreamCall {
+  readonly response: Response
+  readonly abort: () => void
+  readonly idleTimeoutMs: number
+}
+
+type AbortCause = "client" | "timeout"
+
+/** The only place that does network I/O. Client disconnects and timeouts abort the upstream request at once. */
+export class Upstream extends Context.Service<Upstream, {
+  readonly send: (
+    candidate: Candidate,
+    target: Target,
+    endpoint: Endpoint,
+    body: JsonObject | undefined,
+    signal: AbortSignal
+  ) => Effect.Effect<UpstreamCall, GatewayError>
+}>()("sluice/services/Upstream") {
+  static readonly layer = Layer.effect(
+    Upstream,
+    Effect.gen(function*() {
+      const { server } = yield* AppConfig
+
+      const send = (
+        candidate: Candidate,
+        target: Target,
+        endpoint: Endpoint,
+        body: JsonObject | undefined,
+        signal: AbortSignal
+      ) => {
+        const { provider, adapter } = candidate
+        const timeoutMs = provider.timeoutMs ?? server.upstreamTimeoutMs
+        const request = adapter.toRequest(endpoint, body, target)
+        const controller = new AbortController()
+        const abort = (cause: AbortCause) => controller.abort(cause)
+        const onClientAbort = () => abort("client")
+
+        return Effect.callback<UpstreamCall, GatewayError>((resume) => {
+          if (signal.aborted) return resume(Effect.fail(fail(new ClientClosed())))
+          signal.addEventListener("abort", onClientAbort, { once: true })
+          const timer = setTimeout(abort, timeoutMs, "timeout")
+          const init: RequestInit & { tls?: { rejectUnauthorized: boolean } } = {
+            method: request.method,
+            headers: request.headers,
+            body: request.body,
+            signal: controller.signal,
+            ...(provider.tlsVerify ? {} : { tls: { rejectUnauthorized: false } })
+          }
+          const answer = adapter.serve !== undefined
+            ? adapter.serve(new Request(request.url, init))
+            : fetch(request.url, init)
+          answer.then(
+            async (response) => {
+              clearTimeout(timer)
+              if (response.ok) {
+                return resume(Effect.succeed({
+                  response,
+                  abort: () => abort("client"),
+                  idleTimeoutMs: provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs
+                }))
+              }
+              const text = await response.text().catch(() => "")
+              resume(Effect.fail(fail(adapter.classify({ status: response.status, body: text, headers: response.headers }))))
+            },
+            (cause: unknown) => {
+              clearTimeout(timer)
+              const reason = controller.signal.reason
+              resume(Effect.fail(fail(
+                reason === "client"
+                  ? new ClientClosed()
+                  : reason === "timeout"
+                  ? new UpstreamTimeout({ message: `Upstream '${provider.name}' did not answer within ${timeoutMs} ms` })
+                  : new UpstreamUnavailable({
+                    message: `Cannot reach upstream '${provider.name}': ${cause instanceof Error ? cause.message : String(cause)}`,
+                    upstreamStatus: null
+                  })
+              )))
+            }
+          )
+          return Effect.sync(() => abort("client"))
+        })
+      }
+
+      return Upstream.of({ send })
+    })
+  )
+}

@@ -1,0 +1,62 @@
+import { Cause, Context, Effect, Fiber, Layer, Queue } from "effect"
+import { Database } from "../db/Database.ts"
+import { type LedgerRow, requests } from "../db/schema.ts"
+
+const batchSize = 512
+
+export interface LedgerStats {
+  readonly recorded: number
+  readonly unpriced: number
+  readonly pending: number
+  readonly writeErrors: number
+}
+
+/**
+ * Every request's row goes through an in-memory queue that one fiber writes to the database in batches, so
+ * no request waits on a database round-trip. Closing the layer ends the queue and waits until it is drained.
+ */
+export class UsageLedger extends Context.Service<UsageLedger, {
+  /** Synchronous and non-blocking: callable from stream callbacks outside any fiber. */
+  readonly record: (row: LedgerRow) => void
+  readonly stats: () => LedgerStats
+}>()("sluice/services/UsageLedger") {
+  static readonly layer = Layer.effect(
+    UsageLedger,
+    Effect.gen(function*() {
+      const db = yield* Database
+      const queue = yield* Queue.unbounded<LedgerRow, Cause.Done>()
+      let recorded = 0
+      let unpriced = 0
+      let pending = 0
+      let writeErrors = 0
+
+      const write = (rows: ReadonlyArray<LedgerRow>) =>
+        Effect.try(() => db.insert(requests).values([...rows]).run()).pipe(
+          Effect.tap(() => Effect.sync(() => { recorded += rows.length })),
+          Effect.catch((cause) =>
+            Effect.sync(() => { writeErrors += rows.length }).pipe(
+              Effect.andThen(Effect.logError("ledger write failed", { rows: rows.length, cause: String(cause) }))
+            )
+          ),
+          Effect.ensuring(Effect.sync(() => { pending -= rows.length }))
+        )
+
+      const writer = yield* Queue.takeBetween(queue, 1, batchSize).pipe(
+        Effect.flatMap(write),
+        Effect.forever,
+        Effect.catchIf(Cause.isDone, () => Effect.void),
+        Effect.forkScoped
+      )
+      // Registered after the fork so it runs first on close: end the queue, then let the writer drain it.
+      yield* Effect.addFinalizer(() => Queue.end(queue).pipe(Effect.andThen(Fiber.join(writer)), Effect.ignore))
+
+      return UsageLedger.of({
+        record: (row) => {
+          if (row.unpriced) unpriced++
+          if (Queue.offerUnsafe(queue, row)) pending++
+        },
+        stats: () => ({ recorded, unpriced, pending, writeErrors })
+      })
+    })
+  )
+}
