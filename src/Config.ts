@@ -110,7 +110,8 @@ const findLocation = (locations: ReadonlyMap<string, Location>, path: Path): Loc
 const locate = (locations: ReadonlyMap<string, Location>, file: string) => (problem: PathProblem): Positioned => {
   const { line, col, vars } = findLocation(locations, problem.path) ?? { line: 1, col: 1, vars: [] }
   const from = vars.length === 0 ? "" : ` (from ${vars.map((name) => `\${${name}}`).join(", ")})`
-  return { path: formatPath(problem.path), message: problem.message, origin: `${file}:${line}:${col}${from}`, line, col }
+  const origin = `${file}:${line}:${col}${from}`
+  return { path: formatPath(problem.path), message: problem.message, origin, line, col }
 }
 
 const inFileOrder = (problems: ReadonlyArray<Positioned>): ReadonlyArray<ConfigProblem> =>
@@ -120,7 +121,11 @@ const inFileOrder = (problems: ReadonlyArray<Positioned>): ReadonlyArray<ConfigP
 
 const decodeRaw = Schema.decodeUnknownResult(RawConfig)
 
-/** Pure: parse + expand + validate YAML text. `file` is used in origins; `env` is the environment (already merged with .env). */
+/**
+ * Pure: parse + expand + validate YAML text, reporting every problem at once.
+ * `file` is used in origins; `env` is the environment (already merged with .env);
+ * relative paths resolve against `baseDir`.
+ */
 export const parseConfig = (
   text: string,
   options: { readonly file: string; readonly env: Env; readonly baseDir: string }
@@ -131,12 +136,14 @@ export const parseConfig = (
   const decoded = decodeRaw(tree.value, { errors: "all", onExcessProperty: "error" })
   // A value whose variable is unset is reported once, not again by the checks that then see it empty.
   const unset = new Set(tree.problems.map((problem) => formatPath(problem.path)))
-  const checks = [...(Result.isFailure(decoded) ? schemaProblems(decoded.failure.issue) : []), ...crossCheck(tree.value)]
+  const shapeProblems = Result.isFailure(decoded) ? schemaProblems(decoded.failure.issue) : []
+  const checks = [...shapeProblems, ...crossCheck(tree.value)]
     .filter((problem) => !unset.has(formatPath(problem.path)))
-  const problems = inFileOrder([
-    ...syntaxProblems(doc, lineCounter, options.file),
-    ...[...tree.problems, ...checks].map(locate(tree.locations, options.file))
-  ])
+  // Syntax errors come first: they can make later problems in the same file misleading.
+  const problems = [
+    ...inFileOrder(syntaxProblems(doc, lineCounter, options.file)),
+    ...inFileOrder([...tree.problems, ...checks].map(locate(tree.locations, options.file)))
+  ]
   return Result.isSuccess(decoded) && problems.length === 0
     ? Result.succeed(toGatewayConfig(decoded.success, options.baseDir))
     : Result.fail(problems)
@@ -160,7 +167,11 @@ const readDotEnv = (file: string, display: string) =>
 const definedOnly = (env: Env): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined))
 
-/** Resolve the path (explicit path, else env CONFIG_PATH, else ./config.yaml), read it, merge a `.env` file that sits next to it (real environment variables win over .env), parse, apply HOST and PORT env overrides (they win over the file). */
+/**
+ * Resolves the path (explicit path, else env CONFIG_PATH, else ./config.yaml), reads it, merges a `.env` file
+ * next to it (real environment variables win over .env), parses it and applies HOST and PORT from the environment
+ * (they win over the file).
+ */
 export const loadConfig = Effect.fnUntraced(function*(
   options: { readonly path: string | undefined; readonly env: Env }
 ): Effect.fn.Return<GatewayConfig, ConfigError> {

@@ -9,4 +9,4 @@ if (process.env[limit] === undefined && execve !== undefined) {
   const args = compiled ? process.argv.slice(2) : process.argv.slice(1)
   execve(process.execPath, [process.execPath, ...args], { ...process.env, [limit]: "65535" })
 }
-await import("./cli.ts")
+void import("./cli.ts")

@@ -59,7 +59,8 @@ const servesModel = (providerList: ReadonlyArray<Entry>) => (target: string): bo
   providerList.some((provider) => {
     const models = strings(provider.models)
     const name = provider.name
-    return models.includes(target) || (Predicate.isString(name) && models.some((model) => target === `${name}/${model}`))
+    const viaProvider = Predicate.isString(name) && models.some((model) => target === `${name}/${model}`)
+    return viaProvider || models.includes(target)
   })
 
 const aliasProblems = (aliases: Entry, serves: (target: string) => boolean): ReadonlyArray<PathProblem> =>

@@ -6,13 +6,15 @@ export interface DotEnv {
 
 const assignment = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/
 
-const unquote = (raw: string): string => {
-  const quote = raw[0]
-  if ((quote === `"` || quote === `'`) && raw.length >= 2 && raw.endsWith(quote)) {
-    const inner = raw.slice(1, -1)
-    return quote === `"` ? inner.replaceAll("\\n", "\n").replaceAll(`\\"`, `"`) : inner
-  }
-  // Unquoted values may end with a ` # comment`.
+const doubleQuoted = /^"((?:[^"\\]|\\.)*)"/
+const singleQuoted = /^'([^']*)'/
+
+// Text after a closing quote, or after whitespace in an unquoted value, may be a `# comment`.
+const readValue = (raw: string): string => {
+  const double = doubleQuoted.exec(raw)
+  if (double) return (double[1] ?? "").replace(/\\(.)/g, (_match, char: string) => char === "n" ? "\n" : char)
+  const single = singleQuoted.exec(raw)
+  if (single) return single[1] ?? ""
   return raw.replace(/\s+#.*$/, "").trim()
 }
 
@@ -25,7 +27,7 @@ export const parseDotEnv = (text: string): DotEnv => {
     if (trimmed === "" || trimmed.startsWith("#")) return
     const match = assignment.exec(trimmed)
     if (match?.[1] === undefined) badLines.push(index + 1)
-    else vars[match[1]] = unquote(match[2] ?? "")
+    else vars[match[1]] = readValue(match[2] ?? "")
   })
   return { vars, badLines }
 }

@@ -18,7 +18,8 @@ export interface YamlTree {
   readonly problems: ReadonlyArray<PathProblem>
 }
 
-const keyName = (key: unknown): string => String(isScalar(key) ? key.value : key)
+// A collection used as a key is not echoed: its text could be anything, secrets included.
+const keyName = (key: unknown): string => isScalar(key) ? String(key.value) : "(complex key)"
 
 const startOf = (node: unknown, fallback: number): number => isNode(node) && node.range ? node.range[0] : fallback
 

@@ -6,6 +6,9 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1({
   leafHook: (issue) => issue._tag === "MissingKey" ? "missing required field" : SchemaIssue.defaultLeafHook(issue)
 })
 
+// Keeps Effect's "Expected …" in the same lower-case style as the other config messages.
+const lowerFirst = (text: string): string => text.charAt(0).toLowerCase() + text.slice(1)
+
 const unknownField = (path: Path, ast: SchemaAST.AST): string => {
   const known = SchemaAST.isObjects(ast) ? ast.propertySignatures.map((property) => String(property.name)) : []
   const suggestion = closestName(String(path.at(-1)), known)
@@ -21,6 +24,6 @@ export const schemaProblems = (issue: SchemaIssue.Issue, path: Path = []): Reado
   if (issue._tag === "UnexpectedKey") return [{ path, message: unknownField(path, issue.ast) }]
   return formatter(issue).issues.map((inner) => ({
     path: [...path, ...(inner.path ?? []).map((segment) => typeof segment === "object" ? segment.key : segment)],
-    message: inner.message
+    message: lowerFirst(inner.message)
   }))
 }

@@ -1,0 +1,141 @@
+import { describe, expect, test } from "bun:test"
+import { passthroughSse, type StreamOutcome } from "../../src/streams/passthroughSse.ts"
+
+const encoder = new TextEncoder()
+
+const chunk = (content: string) =>
+  `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"${content}"},"finish_reason":null}],"usage":null}\n\n`
+const finish = `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n`
+const usage = `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10,"prompt_tokens_details":{"cached_tokens":2}}}\n\n`
+const done = "data: [DONE]\n\n"
+
+type Part = string | Uint8Array | Error | { wait: number }
+
+/** An upstream body that yields the parts in order; an Error part makes the read fail (a cut connection). */
+const upstream = (parts: ReadonlyArray<Part>) => {
+  let i = 0
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const part = parts[i++]
+      if (part === undefined) return controller.close()
+      if (part instanceof Error) return controller.error(part)
+      if (part instanceof Uint8Array) return controller.enqueue(part)
+      if (typeof part === "string") return controller.enqueue(encoder.encode(part))
+      await Bun.sleep(part.wait)
+      controller.enqueue(encoder.encode(""))
+    }
+  }, { highWaterMark: 0 })
+}
+
+const run = async (parts: ReadonlyArray<Part>, options: { clientWantsUsage?: boolean; idleTimeoutMs?: number } = {}) => {
+  let outcome: StreamOutcome | undefined
+  let aborted = 0
+  const stream = passthroughSse(upstream(parts), {
+    clientWantsUsage: options.clientWantsUsage ?? false,
+    idleTimeoutMs: options.idleTimeoutMs ?? 1000,
+    abortUpstream: () => { aborted++ },
+    onEnd: (o) => { outcome = o }
+  })
+  const text = await new Response(stream).text()
+  return { text, outcome: outcome!, aborted }
+}
+
+describe("passthroughSse", () => {
+  test("forwards events unchanged and removes the usage-only chunk the client did not ask for", async () => {
+    const { text, outcome } = await run([chunk("Hel"), chunk("lo"), finish, usage, done])
+    expect(text).toBe(chunk("Hel") + chunk("lo") + finish + done)
+    expect(outcome.status).toBe(200)
+    expect(outcome.usage).toEqual({ promptTokens: 7, completionTokens: 3, cachedTokens: 2 })
+    expect(outcome.completionChars).toBe(5)
+    expect(outcome.firstByteAt).toBeNumber()
+  })
+
+  test("keeps the usage chunk when the client asked for it", async () => {
+    const { text } = await run([chunk("a"), finish, usage, done], { clientWantsUsage: true })
+    expect(text).toBe(chunk("a") + finish + usage + done)
+  })
+
+  test("reassembles events split across reads, even inside a multi-byte character", async () => {
+    const bytes = encoder.encode(chunk("héllo wörld") + finish + done)
+    const cut = encoder.encode(chunk("h")).length + 1
+    const { text, outcome } = await run([bytes.slice(0, 5), bytes.slice(5, cut), bytes.slice(cut)])
+    expect(text).toBe(chunk("héllo wörld") + finish + done)
+    expect(outcome.status).toBe(200)
+  })
+
+  test("accepts CRLF line endings and passes comments through", async () => {
+    const { text, outcome } = await run([": keep-alive\r\n\r\n", chunk("x").replaceAll("\n", "\r\n"), finish, done])
+    expect(text).toBe(": keep-alive\n\n" + chunk("x") + finish + done)
+    expect(outcome.status).toBe(200)
+  })
+
+  test("a broken upstream ends the stream with an error event, never a silent success", async () => {
+    const { text, outcome, aborted } = await run([chunk("a"), new Error("socket reset")])
+    expect(text.startsWith(chunk("a"))).toBe(true)
+    expect(text).not.toContain("[DONE]")
+    const event = JSON.parse(text.slice(chunk("a").length).replace(/^data: /, ""))
+    expect(event.error.code).toBe("upstream_stream_interrupted")
+    expect(outcome.status).toBe(502)
+    expect(aborted).toBe(1)
+  })
+
+  test("an upstream that closes before finishing is an error, not a truncation passed off as success", async () => {
+    const { text, outcome } = await run([chunk("a")])
+    expect(text).toContain('"upstream_stream_interrupted"')
+    expect(text).not.toContain("[DONE]")
+    expect(outcome.status).toBe(502)
+  })
+
+  test("a finished stream without [DONE] gets one", async () => {
+    const { text, outcome } = await run([chunk("a"), finish])
+    expect(text).toBe(chunk("a") + finish + done)
+    expect(outcome.status).toBe(200)
+  })
+
+  test("a malformed event ends the stream with a protocol error", async () => {
+    const { text, outcome } = await run([chunk("a"), "data: {not json\n\n", finish, done])
+    expect(text).toContain('"upstream_protocol_error"')
+    expect(text).not.toContain("[DONE]")
+    expect(outcome.status).toBe(502)
+  })
+
+  test("an upstream that goes quiet past the idle timeout fails the stream with 504", async () => {
+    let outcome: StreamOutcome | undefined
+    let aborted = 0
+    const controller = new AbortController()
+    const silent = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(encoder.encode(chunk("a")))
+        controller.signal.addEventListener("abort", () => c.error(new Error("aborted")))
+      }
+    })
+    const stream = passthroughSse(silent, {
+      clientWantsUsage: false,
+      idleTimeoutMs: 50,
+      abortUpstream: () => { aborted++; controller.abort() },
+      onEnd: (o) => { outcome = o }
+    })
+    const text = await new Response(stream).text()
+    expect(text).toContain('"upstream_idle_timeout"')
+    expect(outcome?.status).toBe(504)
+    expect(aborted).toBeGreaterThan(0)
+  })
+
+  test("a client that cancels aborts the upstream and settles as 499 with what was seen", async () => {
+    let outcome: StreamOutcome | undefined
+    let aborted = 0
+    const stream = passthroughSse(upstream([chunk("abcd"), { wait: 1000 }, finish, done]), {
+      clientWantsUsage: false,
+      idleTimeoutMs: 5000,
+      abortUpstream: () => { aborted++ },
+      onEnd: (o) => { outcome = o }
+    })
+    const reader = stream.getReader()
+    await reader.read()
+    await reader.cancel()
+    expect(outcome?.status).toBe(499)
+    expect(outcome?.completionChars).toBe(4)
+    expect(outcome?.usage).toBeUndefined()
+    expect(aborted).toBe(1)
+  })
+})
