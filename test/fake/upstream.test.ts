@@ -210,7 +210,7 @@ describe("faults and aborts", () => {
 
   test("cutAfterChunks non-stream: fetch itself rejects", async () => {
     fake.script("m", { cutAfterChunks: 0 })
-    expect(chat("m")).rejects.toThrow(/ECONNRESET|closed/)
+    await expect(chat("m")).rejects.toThrow(/ECONNRESET|closed/)
   })
 
   test("malformedAfterChunks: a bad data line then a clean end", async () => {
@@ -234,7 +234,7 @@ describe("faults and aborts", () => {
     await Bun.sleep(50)
     expect(fake.inFlight()).toBe(1) // still stalled, connection open
     ac.abort()
-    expect(pending).rejects.toThrow()
+    await expect(pending).rejects.toThrow()
     await fake.waitFor(() => fake.aborted() === 1 && fake.inFlight() === 0)
   })
 
@@ -253,7 +253,7 @@ describe("faults and aborts", () => {
     const p = chat("m", {}, { signal: ac.signal })
     await fake.waitFor(() => fake.inFlight() === 1)
     ac.abort()
-    expect(p).rejects.toThrow()
+    await expect(p).rejects.toThrow()
     await fake.waitFor(() => fake.aborted() === 1 && fake.inFlight() === 0)
   })
 

@@ -10,6 +10,8 @@
  *   fetch's body reader rejects with `ECONNRESET` (a raw socket sees `read ECONNRESET`,
  *   not a FIN). If no byte was sent yet, fetch itself rejects. Passing an `Error`
  *   instead works the same but Bun prints it to stderr, hence `undefined`.
+ *   A RST discards bytes the client has not read yet, so a cut waits CUT_GRACE_MS first
+ *   (Bun ignores a user content-length on stream bodies, so a FIN-based cut is not possible).
  * - A client disconnect fires `req.signal` 'abort' both before the response is returned
  *   and mid-stream; mid-stream the body stream's `cancel()` is called as well.
  * - Bun closes idle connections after 10s by default; `idleTimeout: 0` keeps `hang` and

@@ -1,0 +1,19 @@
+# Builds the single executable, then runs it in a small image as a non-root user.
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --home /data sluice && mkdir -p /data /etc/sluice && chown sluice /data
+COPY --from=build /src/dist/sluice /usr/local/bin/sluice
+COPY config.yaml /etc/sluice/config.yaml
+USER sluice
+WORKDIR /data
+ENV CONFIG_PATH=/etc/sluice/config.yaml DATABASE_URL=sqlite:/data/sluice.db
+VOLUME /data
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/sluice"]
+CMD ["serve"]
