@@ -1,5 +1,6 @@
 CREATE TABLE `requests` (
-	`id` text PRIMARY KEY NOT NULL,
+	`id` integer PRIMARY KEY NOT NULL,
+	`request_id` text NOT NULL,
 	`ts` integer NOT NULL,
 	`key_name` text,
 	`endpoint` text NOT NULL,

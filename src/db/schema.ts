@@ -2,7 +2,9 @@ import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core
 
 /** The usage ledger: one compact row per request that reached routing, whatever its outcome. */
 export const requests = sqliteTable("requests", {
-  id: text("id").primaryKey(),
+  id: integer("id").primaryKey({ autoIncrement: false }),
+  /** The caller's `x-request-id` or a generated one; not unique, since callers choose it. */
+  requestId: text("request_id").notNull(),
   ts: integer("ts").notNull(),
   keyName: text("key_name"),
   endpoint: text("endpoint").notNull(),
@@ -25,4 +27,4 @@ export const requests = sqliteTable("requests", {
   index("requests_key_ts").on(table.keyName, table.ts)
 ])
 
-export type LedgerRow = typeof requests.$inferInsert
+export type LedgerRow = Omit<typeof requests.$inferInsert, "id">

@@ -1,7 +1,9 @@
 import { Elysia } from "elysia"
+import type { Server } from "bun"
 import { Effect } from "effect"
 import type { GenerateEndpoint } from "../domain/parseRequest.ts"
 import type { Gateway } from "../services/Gateway.ts"
+import { readBody } from "./readBody.ts"
 import { requestIdOf, secretOf } from "./requestContext.ts"
 import { errorResponse, respond } from "./respond.ts"
 
@@ -17,22 +19,22 @@ const tooLarge = (limit: number) =>
 
 /**
  * The OpenAI-compatible surface: bodies are read raw (never parsed twice) and handed to the Gateway. The
- * Gateway's effects need no services (their layer captured them), so they run on the default runtime; the
- * client's disconnect signal interrupts them.
+ * Gateway's effects need no services (their layer captured them), so they run on the default runtime. A client
+ * that disconnects aborts the upstream call through `request.signal`, which settles the request as 499.
  */
 export const openaiRoutes = (
   gateway: Gateway["Service"],
   maxBodyBytes: number
 ) => {
-  const generate = (endpoint: GenerateEndpoint) => async ({ request }: { request: Request }) => {
+  const generate = (endpoint: GenerateEndpoint) => async ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
+    // A generation may be silent for minutes before its first byte: upstream timeouts govern it, not Bun's.
+    server?.timeout(request, 0)
     const requestId = requestIdOf(request.headers)
-    if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) return tooLarge(maxBodyBytes)
-    const bytes = await request.bytes()
-    if (bytes.byteLength > maxBodyBytes) return tooLarge(maxBodyBytes)
+    const bytes = await readBody(request, maxBodyBytes)
+    if (bytes === undefined || bytes.byteLength > maxBodyBytes) return tooLarge(maxBodyBytes)
     const text = decoder.decode(bytes)
     const exit = await Effect.runPromiseExit(
-      gateway.handle({ endpoint, text, secret: secretOf(request.headers), signal: request.signal, requestId }),
-      { signal: request.signal }
+      gateway.handle({ endpoint, text, secret: secretOf(request.headers), signal: request.signal, requestId })
     )
     return respond(exit, requestId, (response) => response)
   }

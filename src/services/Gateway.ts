@@ -5,9 +5,10 @@ import { fail, type GatewayError, UpstreamProtocol } from "../domain/GatewayErro
 import { type GenerateEndpoint, type ParsedRequest, parseRequest } from "../domain/parseRequest.ts"
 import type { Usage } from "../domain/Usage.ts"
 import type { VirtualKey } from "../domain/VirtualKey.ts"
-import { type ChatUsage, chatUsage } from "../streams/chatUsage.ts"
+import type { ChatUsage } from "../streams/chatUsage.ts"
 import { generatedChars } from "../streams/generatedChars.ts"
 import { passthroughSse } from "../streams/passthroughSse.ts"
+import { reportedUsage } from "../streams/reportedUsage.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { Pricing } from "./Pricing.ts"
 import { type Routed, Router } from "./Router.ts"
@@ -62,7 +63,7 @@ export class Gateway extends Context.Service<Gateway, {
         const names = routed === undefined ? [] : [routed.target.upstreamModel, routed.model, routed.candidate.qualified]
         const usage = outcome.usage
         const row: LedgerRow = {
-          id: flight.request.requestId,
+          requestId: flight.request.requestId,
           ts: flight.ts,
           keyName: flight.key.name,
           endpoint: flight.request.endpoint,
@@ -113,19 +114,14 @@ export class Gateway extends Context.Service<Gateway, {
       }
 
       const buffered = (flight: Flight, routed: Routed, call: UpstreamCall) =>
-        Effect.tryPromise({
-          try: () => call.response.text(),
-          catch: (cause) => fail(new UpstreamProtocol({ message: `Reading the upstream response failed: ${String(cause)}` }))
-        }).pipe(
+        call.readText.pipe(
           Effect.flatMap((text) => {
-            let json: unknown
-            try {
-              json = JSON.parse(text)
-            } catch {
+            const body = text.trim()
+            if (!body.startsWith("{") || !body.endsWith("}")) {
               return Effect.fail(fail(new UpstreamProtocol({ message: "Upstream answered with a body that is not JSON" })))
             }
-            const usage = settled(chatUsage(json), flight, generatedChars(text))
-            settle(flight, routed, { status: 200, usage })
+            const reported = reportedUsage(body)
+            settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)) })
             return Effect.succeed(
               new Response(text, { headers: { "content-type": "application/json", "x-request-id": flight.request.requestId } })
             )
@@ -159,8 +155,7 @@ export class Gateway extends Context.Service<Gateway, {
           }),
           Effect.tapError((error) =>
             Effect.sync(() => settle(flight, routed, { status: error.reason.status, error: error.message }))
-          ),
-          Effect.onInterrupt(() => Effect.sync(() => settle(flight, routed, { status: 499, error: "client closed the request" })))
+          )
         )
       })
 

@@ -15,6 +15,8 @@ export interface UpstreamCall {
   readonly response: Response
   readonly abort: () => void
   readonly idleTimeoutMs: number
+  /** The whole body, within the idle timeout: a body that stalls fails as a timeout, not a hang. */
+  readonly readText: Effect.Effect<string, GatewayError>
 }
 
 type AbortCause = "client" | "timeout"
@@ -47,6 +49,30 @@ export class Upstream extends Context.Service<Upstream, {
         const controller = new AbortController()
         const abort = (cause: AbortCause) => controller.abort(cause)
         const onClientAbort = () => abort("client")
+        const idleTimeoutMs = provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs
+        /** Why the exchange failed: our own abort (client gone, timeout) or the network. */
+        const failure = (cause: unknown, timeout: string) => {
+          const reason = controller.signal.reason
+          return fail(
+            reason === "client"
+              ? new ClientClosed()
+              : reason === "timeout"
+              ? new UpstreamTimeout({ message: timeout })
+              : new UpstreamUnavailable({
+                message: `Upstream '${provider.name}' failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+                upstreamStatus: null
+              })
+          )
+        }
+        const readText = (response: Response) =>
+          Effect.callback<string, GatewayError>((resume) => {
+            const timer = setTimeout(abort, idleTimeoutMs, "timeout")
+            response.text().then(
+              (text) => resume(Effect.succeed(text)),
+              (cause: unknown) => resume(Effect.fail(failure(cause, `Upstream '${provider.name}' stalled sending its response`)))
+            ).finally(() => clearTimeout(timer))
+            return Effect.sync(() => abort("client"))
+          })
 
         return Effect.callback<UpstreamCall, GatewayError>((resume) => {
           if (signal.aborted) return resume(Effect.fail(fail(new ClientClosed())))
@@ -64,30 +90,22 @@ export class Upstream extends Context.Service<Upstream, {
             : fetch(request.url, init)
           answer.then(
             async (response) => {
-              clearTimeout(timer)
               if (response.ok) {
+                clearTimeout(timer)
                 return resume(Effect.succeed({
                   response,
                   abort: () => abort("client"),
-                  idleTimeoutMs: provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs
+                  idleTimeoutMs,
+                  readText: readText(response)
                 }))
               }
               const text = await response.text().catch(() => "")
+              clearTimeout(timer)
               resume(Effect.fail(fail(adapter.classify({ status: response.status, body: text, headers: response.headers }))))
             },
             (cause: unknown) => {
               clearTimeout(timer)
-              const reason = controller.signal.reason
-              resume(Effect.fail(fail(
-                reason === "client"
-                  ? new ClientClosed()
-                  : reason === "timeout"
-                  ? new UpstreamTimeout({ message: `Upstream '${provider.name}' did not answer within ${timeoutMs} ms` })
-                  : new UpstreamUnavailable({
-                    message: `Cannot reach upstream '${provider.name}': ${cause instanceof Error ? cause.message : String(cause)}`,
-                    upstreamStatus: null
-                  })
-              )))
+              resume(Effect.fail(failure(cause, `Upstream '${provider.name}' did not answer within ${timeoutMs} ms`)))
             }
           )
           return Effect.sync(() => abort("client"))

@@ -1,8 +1,11 @@
+import { getTableColumns, type Placeholder, sql } from "drizzle-orm"
 import { Cause, Context, Effect, Fiber, Layer, Queue } from "effect"
 import { Database } from "../db/Database.ts"
 import { type LedgerRow, requests } from "../db/schema.ts"
 
-const batchSize = 512
+const batchSize = 1024
+/** Rows gather this long between batches: one commit per row would cost more than the rest of a request. */
+const batchWindow = "50 millis"
 
 export interface LedgerStats {
   readonly recorded: number
@@ -30,8 +33,20 @@ export class UsageLedger extends Context.Service<UsageLedger, {
       let pending = 0
       let writeErrors = 0
 
+      // One statement prepared once and run per row inside a transaction: building a multi-row INSERT per batch
+      // cost about a third of the gateway's CPU under load.
+      const { id: _rowid, ...columns } = getTableColumns(requests)
+      const placeholders = Object.fromEntries(Object.keys(columns).map((name) => [name, sql.placeholder(name)])) as {
+        [K in keyof typeof columns]: Placeholder
+      }
+      const insert = db.insert(requests).values(placeholders).prepare()
+      const insertAll = (rows: ReadonlyArray<LedgerRow>) =>
+        db.transaction(() => {
+          for (const row of rows) insert.run(row)
+        })
+
       const write = (rows: ReadonlyArray<LedgerRow>) =>
-        Effect.try(() => db.insert(requests).values([...rows]).run()).pipe(
+        Effect.try(() => insertAll(rows)).pipe(
           Effect.tap(() => Effect.sync(() => { recorded += rows.length })),
           Effect.catch((cause) =>
             Effect.sync(() => { writeErrors += rows.length }).pipe(
@@ -43,6 +58,7 @@ export class UsageLedger extends Context.Service<UsageLedger, {
 
       const writer = yield* Queue.takeBetween(queue, 1, batchSize).pipe(
         Effect.flatMap(write),
+        Effect.andThen(Effect.sleep(batchWindow)),
         Effect.forever,
         Effect.catchIf(Cause.isDone, () => Effect.void),
         Effect.forkScoped

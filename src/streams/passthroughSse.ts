@@ -66,29 +66,37 @@ export const passthroughSse = (upstream: ReadableStream<Uint8Array>, options: Pa
     options.onEnd({ status, error, usage, completionChars, firstByteAt })
   }
 
-  /** Returns the text to forward, or undefined when an event is malformed. */
-  const forward = (events: string): string | undefined => {
+  /** The complete events to forward, up to a malformed one if any (everything before it still goes out). */
+  const forward = (events: string): { out: string; malformed: boolean } => {
     let out = ""
     for (const event of events.split("\n\n")) {
       if (event === "") continue
       const data = dataOf(event)
       if (data !== undefined) {
         if (data === "[DONE]") sawDone = true
-        else if (!data.startsWith("{") || !data.endsWith("}")) return undefined
+        else if (!data.startsWith("{") || !data.endsWith("}")) return { out, malformed: true }
         else {
           if (!sawFinish && finishPattern.test(data)) sawFinish = true
           completionChars += generatedChars(data)
           if (usagePattern.test(data)) {
             const parsed = parseJson(data)
-            if (parsed === undefined) return undefined
+            if (parsed === undefined) return { out, malformed: true }
             usage = chatUsage(parsed) ?? usage
             if (!options.clientWantsUsage && emptyChoicesPattern.test(data)) continue
           }
         }
       }
       out += event + "\n\n"
+      if (sawDone) break
     }
-    return out
+    return { out, malformed: false }
+  }
+
+  /** After [DONE] the upstream's connection is read to its end in the background, so that it can be reused. */
+  const drain = () => {
+    const guard = setTimeout(() => reader.cancel().catch(() => {}), options.idleTimeoutMs)
+    const next = (): Promise<void> => reader.read().then((r) => r.done ? clearTimeout(guard) : next(), () => clearTimeout(guard))
+    void next()
   }
 
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, status: number, message: string, code: string) => {
@@ -122,17 +130,23 @@ export const passthroughSse = (upstream: ReadableStream<Uint8Array>, options: Pa
         if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n")
         const boundary = text.lastIndexOf("\n\n")
         pending = boundary < 0 ? text : text.slice(boundary + 2)
-        const out = boundary < 0 ? "" : forward(text.slice(0, boundary + 2))
-        if (out === undefined) return fail(controller, 502, "Upstream sent a malformed stream event", "upstream_protocol_error")
+        const { out, malformed } = boundary < 0 ? { out: "", malformed: false } : forward(text.slice(0, boundary + 2))
         if (out !== "") {
           firstByteAt ??= performance.now()
           controller.enqueue(encoder.encode(out))
         }
+        if (malformed) return fail(controller, 502, "Upstream sent a malformed stream event", "upstream_protocol_error")
+        // Settled at [DONE]: a client may hang up as soon as it has read it, which is no abort.
+        if (sawDone) {
+          controller.close()
+          end(200)
+          return chunk.done ? undefined : drain()
+        }
         if (chunk.done) {
-          if (!sawDone && !sawFinish) {
+          if (!sawFinish) {
             return fail(controller, 502, "Upstream stream ended before the response was complete", "upstream_stream_interrupted")
           }
-          if (!sawDone) controller.enqueue(encoder.encode("data: [DONE]\n\n"))
+          controller.enqueue(encoder.encode("data: [DONE]\n\n"))
           controller.close()
           return end(200)
         }

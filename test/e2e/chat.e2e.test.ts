@@ -34,7 +34,7 @@ const withId = (id: string) => ({ headers: { "x-request-id": id } })
 const rowOf = async (id: string): Promise<LedgerRow> => {
   const until = Date.now() + 3000
   for (;;) {
-    const row = gateway.rows().find((r) => r.id === id)
+    const row = gateway.rows().find((r) => r.request_id === id)
     if (row !== undefined) return row
     if (Date.now() > until) throw new Error(`no ledger row with id ${id}`)
     await Bun.sleep(20)
@@ -300,6 +300,21 @@ describe("chat completions through the openai SDK", () => {
     expect(text).toBe("cached stream")
     const row = await rowOf(id)
     expect(row).toMatchObject({ stream: 1, status: 200, prompt_tokens: 5, completion_tokens: 2, cached_tokens: 5, usage_source: "reported" })
+  })
+  test("a stream the SDK reads to [DONE] is a success even if the upstream closes its connection a moment later", async () => {
+    // The openai SDK stops reading at `data: [DONE]` and drops the connection; with chunkDelayMs the fake
+    // closes its stream one delay after [DONE], so the client is gone before the upstream's end arrives.
+    fake.script("gpt-4o-mini", { chunkDelayMs: 25 }, 1)
+    const id = nextId()
+    const stream = await client.chat.completions.create(
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "ECHO:complete answer" }], stream: true },
+      withId(id)
+    )
+    let text = ""
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ""
+    expect(text).toBe("complete answer")
+    const row = await rowOf(id)
+    expect(row).toMatchObject({ stream: 1, status: 200, error: null, usage_source: "reported", completion_tokens: 2 })
   })
 })
 

@@ -118,19 +118,19 @@ keys:
 describe("sluice --version / --help / unknown command", () => {
   test("--version prints the package version and exits 0", () => {
     const result = run(["--version"], tempDir())
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     expect(result.stdout.trim()).toBe(pkg.version)
   })
 
   test("-v is the short form of --version", () => {
     const result = run(["-v"], tempDir())
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     expect(result.stdout.trim()).toBe(pkg.version)
   })
 
   test("--help prints the usage and exits 0", () => {
     const result = run(["--help"], tempDir())
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     expect(result.stdout).toContain("Usage:")
     expect(result.stdout).toContain("serve")
     expect(result.stdout).toContain("config check")
@@ -152,7 +152,7 @@ describe("sluice config check", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "sluice.yaml"), validConfig)
     const result = run(["config", "check", "--config", "sluice.yaml"], dir, { BETA_KEY: secrets.fromEnv })
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     const out = result.stdout
     // providers
     expect(out).toMatch(/^\s*alpha\b.*type=openai-compatible/m)
@@ -171,7 +171,7 @@ describe("sluice config check", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "sluice.yaml"), validConfig)
     const result = run(["config", "check", "--config", "sluice.yaml"], dir, { BETA_KEY: secrets.fromEnv })
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     expect(existsSync(join(dir, "sluice.db"))).toBe(false)
   })
 
@@ -232,7 +232,7 @@ describe("where the config comes from", () => {
     // A broken ./config.yaml proves the default path is not read.
     writeFileSync(join(dir, "config.yaml"), "providers: [")
     const result = run(["config", "check"], dir, { CONFIG_PATH: "etc/custom.yaml", BETA_KEY: secrets.fromEnv })
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     expect(result.stdout).toMatch(/^\s*big -> alpha\/gpt-4o-2024-08-06\b/m)
     expectNoSecret(result.all)
   })
@@ -244,7 +244,7 @@ describe("where the config comes from", () => {
       CONFIG_PATH: "missing.yaml",
       BETA_KEY: secrets.fromEnv
     })
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     expect(result.stdout).toMatch(/^\s*fast -> alpha\/gpt-4o-mini\b/m)
   })
 
@@ -252,7 +252,7 @@ describe("where the config comes from", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "config.yaml"), validConfig)
     const result = run(["config", "check"], dir, { BETA_KEY: secrets.fromEnv })
-    expect(result.exitCode).toBe(0)
+    expect(result.exitCode, result.all).toBe(0)
     expect(result.stdout).toMatch(/^\s*fast -> alpha\/gpt-4o-mini\b/m)
   })
 
@@ -278,13 +278,13 @@ keys:
       `# comment\nDOTENV_SECRET=${secrets.dotenv}\nexport DOTENV_MODEL="dotenv-model-x"\nDOTENV_KEY_NAME=from-dotenv\n`
     )
     const fromFile = run(["config", "check", "--config", "conf/config.yaml"], dir)
-    expect(fromFile.exitCode).toBe(0)
+    expect(fromFile.exitCode, fromFile.all).toBe(0)
     expect(fromFile.stdout).toMatch(/^\s*dotenv-model-x -> alpha\/dotenv-model-x\b/m)
     expect(fromFile.stdout).toMatch(/^\s*from-dotenv\b/m)
     expectNoSecret(fromFile.all)
 
     const overridden = run(["config", "check", "--config", "conf/config.yaml"], dir, { DOTENV_MODEL: "env-model-y" })
-    expect(overridden.exitCode).toBe(0)
+    expect(overridden.exitCode, overridden.all).toBe(0)
     expect(overridden.stdout).toMatch(/^\s*env-model-y -> alpha\/env-model-y\b/m)
     expect(overridden.stdout).not.toContain("dotenv-model-x")
     expectNoSecret(overridden.all)

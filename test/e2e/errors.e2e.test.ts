@@ -68,7 +68,12 @@ keys:
   let output = ""
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder()
-    for await (const chunk of stream) output += decoder.decode(chunk)
+    const reader = stream.getReader()
+    for (;;) {
+      const chunk = await reader.read()
+      if (chunk.done) return
+      output += decoder.decode(chunk.value, { stream: true })
+    }
   }
   void collect(proc.stdout)
   void collect(proc.stderr)
@@ -200,7 +205,7 @@ const rejection = async (promise: PromiseLike<unknown>): Promise<unknown> => {
 }
 
 /** Narrows to an SDK APIError and checks the error body it carries. */
-const apiError = (error: unknown): OpenAI.APIError => {
+const apiError = (error: unknown): InstanceType<typeof OpenAI.APIError> => {
   if (!(error instanceof OpenAI.APIError)) throw new Error(`expected an openai APIError, got: ${String(error)}`)
   expect(error).not.toBeInstanceOf(OpenAI.APIConnectionError)
   openAIError({ error: error.error })
@@ -210,18 +215,26 @@ const apiError = (error: unknown): OpenAI.APIError => {
 
 const opts = (requestId: string) => ({ headers: { "x-request-id": requestId } })
 
-/** Records that a request reached routing, then checks the ledger holds exactly the expected number of rows. */
-const expectRowCount = async (added: number): Promise<Array<LedgerRow>> => {
-  expectedRows += added
+/**
+ * The request id of a request that will reach routing, so must leave one ledger row. Counted when the
+ * request is made, so that a failing assertion in one test does not shift the counts of the next.
+ */
+const routed = (requestId: string) => {
+  expectedRows++
+  return requestId
+}
+
+/** Checks the ledger holds exactly the rows expected so far. */
+const expectRowCount = async (): Promise<Array<LedgerRow>> => {
   const rows = await gateway.waitForRows(expectedRows)
   expect(rows.length).toBe(expectedRows)
   return rows
 }
 
 const rowFor = async (requestId: string): Promise<LedgerRow> => {
-  const rows = await expectRowCount(1)
-  const row = rows.find((r) => r.id === requestId)
-  if (row === undefined) throw new Error(`no ledger row for ${requestId}: ${JSON.stringify(rows.map((r) => r.id))}`)
+  const rows = await expectRowCount()
+  const row = rows.find((r) => r.request_id === requestId)
+  if (row === undefined) throw new Error(`no ledger row for ${requestId}: ${JSON.stringify(rows.map((r) => r.request_id))}`)
   return row
 }
 
@@ -250,28 +263,28 @@ describe("malformed requests: 400 before routing, no ledger row", () => {
     expect(answer.status).toBe(400)
     expect(answer.error.code).toBe("invalid_json")
     expect(answer.error.type).toBe("invalid_request_error")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("a JSON body that is not an object → 400 invalid_json", async () => {
     const answer = await rawError(chatUrl(), { headers: authed("err-array-body"), body: "[1,2,3]" })
     expect(answer.status).toBe(400)
     expect(answer.error.code).toBe("invalid_json")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("missing messages → 400 param messages", async () => {
     const answer = await rawError(chatUrl(), { headers: authed("err-no-messages"), body: JSON.stringify({ model: "gpt-4o-mini" }) })
     expect(answer.status).toBe(400)
     expect(answer.error.param).toBe("messages")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("missing model → 400 param model", async () => {
     const answer = await rawError(chatUrl(), { headers: authed("err-no-model"), body: JSON.stringify({ messages: hello }) })
     expect(answer.status).toBe(400)
     expect(answer.error.param).toBe("model")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("stream: \"yes\" → 400 param stream", async () => {
@@ -281,7 +294,7 @@ describe("malformed requests: 400 before routing, no ledger row", () => {
     })
     expect(answer.status).toBe(400)
     expect(answer.error.param).toBe("stream")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("completions without prompt → 400 param prompt", async () => {
@@ -291,7 +304,7 @@ describe("malformed requests: 400 before routing, no ledger row", () => {
     })
     expect(answer.status).toBe(400)
     expect(answer.error.param).toBe("prompt")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("embeddings without input → 400 param input", async () => {
@@ -301,7 +314,7 @@ describe("malformed requests: 400 before routing, no ledger row", () => {
     })
     expect(answer.status).toBe(400)
     expect(answer.error.param).toBe("input")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("the SDK sees a 400 as BadRequestError with the body's fields", async () => {
@@ -310,7 +323,7 @@ describe("malformed requests: 400 before routing, no ledger row", () => {
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect(error.status).toBe(400)
     expect(error.param).toBe("messages")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 })
 
@@ -334,6 +347,16 @@ describe("body size limit (server.max_body_bytes: 2048)", () => {
       }
     })
     const answer = await rawError(`${small.url}/v1/chat/completions`, { headers: authed("err-too-large-chunked"), body })
+    expect(answer.status).toBe(413)
+    expect(answer.error.code).toBe("request_too_large")
+  })
+
+  test("a body of exactly max_body_bytes + 1 → 413 request_too_large, OpenAI-shaped", async () => {
+    const prefix = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"'
+    const suffix = '"}]}'
+    const body = prefix + "x".repeat(smallBodyLimit + 1 - prefix.length - suffix.length) + suffix
+    expect(body.length).toBe(smallBodyLimit + 1)
+    const answer = await rawError(`${small.url}/v1/chat/completions`, { headers: authed("err-too-large-by-one"), body })
     expect(answer.status).toBe(413)
     expect(answer.error.code).toBe("request_too_large")
   })
@@ -369,7 +392,7 @@ describe("authentication and authorisation", () => {
     })
     expect(answer.status).toBe(401)
     expect(answer.error.code).toBe("invalid_api_key")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("wrong key → SDK AuthenticationError 401, no row", async () => {
@@ -378,7 +401,7 @@ describe("authentication and authorisation", () => {
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
     expect(error.status).toBe(401)
     expect(error.code).toBe("invalid_api_key")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("wrong key in x-api-key → 401", async () => {
@@ -387,11 +410,11 @@ describe("authentication and authorisation", () => {
       body: JSON.stringify({ model: "gpt-4o-mini", messages: hello })
     })
     expect(answer.status).toBe(401)
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("Authorization: Bearer works (SDK)", async () => {
-    const answer = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ECHO:bearer" }] }, opts("err-bearer-ok"))
+    const answer = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ECHO:bearer" }] }, opts(routed("err-bearer-ok")))
     expect(answer.choices[0]?.message.content).toBe("bearer")
     expect((await rowFor("err-bearer-ok")).status).toBe(200)
   })
@@ -399,7 +422,7 @@ describe("authentication and authorisation", () => {
   test("x-api-key works", async () => {
     const response = await fetch(chatUrl(), {
       method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": devKey, "x-request-id": "err-x-api-key-ok" },
+      headers: { "content-type": "application/json", "x-api-key": devKey, "x-request-id": routed("err-x-api-key-ok") },
       body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ECHO:x-api-key" }] })
     })
     expect(response.status).toBe(200)
@@ -411,7 +434,7 @@ describe("authentication and authorisation", () => {
   test("model not allowed for the key → SDK PermissionDeniedError 403, with a row", async () => {
     const limited = new OpenAI({ baseURL: gateway.baseURL, apiKey: limitedKey, maxRetries: 0, timeout: 5000 })
     const before = fake.requests.length
-    const error = apiError(await rejection(limited.chat.completions.create({ model: "gpt-4o", messages: hello }, opts("err-forbidden"))))
+    const error = apiError(await rejection(limited.chat.completions.create({ model: "gpt-4o", messages: hello }, opts(routed("err-forbidden")))))
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError)
     expect(error.status).toBe(403)
     expect(error.type).toBe("permission_error")
@@ -424,7 +447,7 @@ describe("authentication and authorisation", () => {
 describe("unknown model and route", () => {
   test("unknown model → SDK NotFoundError 404 model_not_found naming the model and close matches, with a row", async () => {
     const before = fake.requests.length
-    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o-mni", messages: hello }, opts("err-unknown-model"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o-mni", messages: hello }, opts(routed("err-unknown-model")))))
     expect(error).toBeInstanceOf(OpenAI.NotFoundError)
     expect(error.status).toBe(404)
     expect(error.code).toBe("model_not_found")
@@ -439,14 +462,14 @@ describe("unknown model and route", () => {
     const answer = await rawError(`${gateway.url}/v1/nope`, { method: "GET", headers: { authorization: `Bearer ${devKey}` } })
     expect(answer.status).toBe(404)
     expect(answer.error.type).toBe("invalid_request_error")
-    await expectRowCount(0)
+    await expectRowCount()
   })
 
   test("unknown route through the SDK → NotFoundError", async () => {
     const error = apiError(await rejection(client.get("/nope")))
     expect(error).toBeInstanceOf(OpenAI.NotFoundError)
     expect(error.status).toBe(404)
-    await expectRowCount(0)
+    await expectRowCount()
   })
 })
 
@@ -459,7 +482,7 @@ describe("upstream errors with a status", () => {
       code: "invalid_value"
     }
     fake.script("gpt-4o", { status: 400, body: { error: upstreamError } }, 1)
-    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts("err-upstream-400"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts(routed("err-upstream-400")))))
     expect(error).toBeInstanceOf(OpenAI.BadRequestError)
     expect(error.status).toBe(400)
     expect(error.error).toEqual(upstreamError)
@@ -472,7 +495,7 @@ describe("upstream errors with a status", () => {
   })
 
   test("upstream 401 (the provider's key is wrong) → its status and message pass through", async () => {
-    const error = apiError(await rejection(client.chat.completions.create({ model: "badkey-model", messages: hello }, opts("err-upstream-401"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "badkey-model", messages: hello }, opts(routed("err-upstream-401")))))
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError)
     expect(error.status).toBe(401)
     expect(error.message).toContain("Incorrect API key provided")
@@ -484,7 +507,7 @@ describe("upstream errors with a status", () => {
 
   test("upstream 429 with retry-after: 7 → SDK RateLimitError 429 with retry-after", async () => {
     fake.script("gpt-4o", { status: 429, headers: { "retry-after": "7" } }, 1)
-    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts("err-upstream-429"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts(routed("err-upstream-429")))))
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
     expect(error.status).toBe(429)
     expect(error.headers?.get("retry-after")).toBe("7")
@@ -494,7 +517,7 @@ describe("upstream errors with a status", () => {
   for (const status of [500, 503]) {
     test(`upstream ${status} → SDK InternalServerError 502 naming the upstream status`, async () => {
       fake.script("gpt-4o", { status }, 1)
-      const id = `err-upstream-${status}`
+      const id = routed(`err-upstream-${status}`)
       const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts(id))))
       expect(error).toBeInstanceOf(OpenAI.InternalServerError)
       expect(error.status).toBe(502)
@@ -506,7 +529,7 @@ describe("upstream errors with a status", () => {
 
   test("upstream 503 on a stream request → 502 JSON error before any event", async () => {
     fake.script("gpt-4o", { status: 503 }, 1)
-    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello, stream: true }, opts("err-stream-503"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello, stream: true }, opts(routed("err-stream-503")))))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(502)
     expect(error.message).toContain("503")
@@ -517,7 +540,7 @@ describe("upstream errors with a status", () => {
 
 describe("upstream transport failures (non-stream)", () => {
   test("refused connection → SDK InternalServerError 502 upstream_unavailable", async () => {
-    const error = apiError(await rejection(client.chat.completions.create({ model: "dead-model", messages: hello }, opts("err-refused"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "dead-model", messages: hello }, opts(routed("err-refused")))))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(502)
     expect(error.code).toBe("upstream_unavailable")
@@ -528,7 +551,7 @@ describe("upstream transport failures (non-stream)", () => {
   test("upstream hangs past timeout_ms (300) → 504 upstream_timeout and the upstream request is aborted", async () => {
     fake.script("slow-model", { hang: true }, 1)
     const aborted = fake.aborted()
-    const error = apiError(await rejection(client.chat.completions.create({ model: "slow-model", messages: hello }, opts("err-timeout"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "slow-model", messages: hello }, opts(routed("err-timeout")))))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(504)
     expect(error.code).toBe("upstream_timeout")
@@ -539,7 +562,7 @@ describe("upstream transport failures (non-stream)", () => {
 
   test("upstream resets the connection (non-stream) → 502", async () => {
     fake.script("gpt-4o", { cutAfterChunks: 0 }, 1)
-    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts("err-reset"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts(routed("err-reset")))))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(502)
     expect((await rowFor("err-reset")).status).toBe(502)
@@ -547,7 +570,7 @@ describe("upstream transport failures (non-stream)", () => {
 
   test("upstream answers malformed JSON (non-stream) → 502 upstream_protocol_error", async () => {
     fake.script("gpt-4o", { malformedAfterChunks: 0 }, 1)
-    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts("err-malformed"))))
+    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts(routed("err-malformed")))))
     expect(error).toBeInstanceOf(OpenAI.InternalServerError)
     expect(error.status).toBe(502)
     expect(error.code).toBe("upstream_protocol_error")
@@ -555,10 +578,10 @@ describe("upstream transport failures (non-stream)", () => {
   })
 
   test("upstream sends headers then stalls mid-body (non-stream) → a gateway error, not a hang", async () => {
-    // The slow provider has timeout_ms 300 and stream_idle_timeout_ms 300; the SDK gives up after 3 s.
+    // The slow provider has timeout_ms 300 and stream_idle_timeout_ms 300; the SDK gives up after 2 s.
     fake.script("slow-model", { stallAfterChunks: 0 }, 1)
     const aborted = fake.aborted()
-    const error = await rejection(client.chat.completions.create({ model: "slow-model", messages: hello }, { ...opts("err-body-stall"), timeout: 3000 }))
+    const error = await rejection(client.chat.completions.create({ model: "slow-model", messages: hello }, { ...opts(routed("err-body-stall")), timeout: 2000 }))
     expect(error).not.toBeInstanceOf(OpenAI.APIConnectionTimeoutError)
     const api = apiError(error)
     expect(api).toBeInstanceOf(OpenAI.InternalServerError)
@@ -572,7 +595,7 @@ describe("upstream transport failures (non-stream)", () => {
 describe("upstream failures mid-stream", () => {
   test("stream cut after 3 deltas → the SDK throws an APIError after them; ledger 502, stream=1, estimated", async () => {
     fake.script("gpt-4o", { cutAfterChunks: 3 }, 1)
-    const stream = await client.chat.completions.create({ model: "gpt-4o", messages: hello, stream: true }, opts("err-stream-cut"))
+    const stream = await client.chat.completions.create({ model: "gpt-4o", messages: hello, stream: true }, opts(routed("err-stream-cut")))
     const { deltas, error } = await drain(stream)
     expect(deltas).toEqual(["Hello", " from", " fake"])
     const api = apiError(error)
@@ -583,19 +606,28 @@ describe("upstream failures mid-stream", () => {
 
   test("stream with a malformed event → the SDK throws; ledger 502", async () => {
     fake.script("gpt-4o", { malformedAfterChunks: 2 }, 1)
-    const stream = await client.chat.completions.create({ model: "gpt-4o", messages: hello, stream: true }, opts("err-stream-malformed"))
-    const { deltas, error } = await drain(stream)
-    expect(deltas).toEqual(["Hello", " from"])
+    const stream = await client.chat.completions.create({ model: "gpt-4o", messages: hello, stream: true }, opts(routed("err-stream-malformed")))
+    const { error } = await drain(stream)
     const api = apiError(error)
     expect(api.code).toBe("upstream_protocol_error")
     const row = await rowFor("err-stream-malformed")
     expect(row).toMatchObject({ status: 502, stream: 1 })
   })
 
+  test("stream with a malformed event: the valid events before it still reach the client", async () => {
+    // The fake writes its events back to back, so they usually reach the gateway in one read with the bad one.
+    fake.script("gpt-4o", { malformedAfterChunks: 2 }, 1)
+    const stream = await client.chat.completions.create({ model: "gpt-4o", messages: hello, stream: true }, opts(routed("err-stream-malformed-deltas")))
+    const { deltas, error } = await drain(stream)
+    expect(apiError(error).code).toBe("upstream_protocol_error")
+    expect(deltas).toEqual(["Hello", " from"])
+    expect((await rowFor("err-stream-malformed-deltas")).status).toBe(502)
+  })
+
   test("stream stalls with stream_idle_timeout_ms 300 → error event, ledger 504, upstream aborted", async () => {
     fake.script("slow-model", { stallAfterChunks: 2 }, 1)
     const aborted = fake.aborted()
-    const stream = await client.chat.completions.create({ model: "slow-model", messages: hello, stream: true }, opts("err-stream-stall"))
+    const stream = await client.chat.completions.create({ model: "slow-model", messages: hello, stream: true }, opts(routed("err-stream-stall")))
     const { deltas, error } = await drain(stream)
     expect(deltas).toEqual(["Hello", " from"])
     const api = apiError(error)
@@ -609,9 +641,9 @@ describe("upstream failures mid-stream", () => {
 describe("ledger totals", () => {
   test("exactly one row per request that reached routing, none for the rejected ones", async () => {
     // One last routed request: rows are written in order, so once its row is in, every earlier one is too.
-    await client.chat.completions.create({ model: "gpt-4o-mini", messages: hello }, opts("err-final"))
-    const rows = await expectRowCount(1)
-    expect(rows.map((r) => r.id)).toEqual([
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: hello }, opts(routed("err-final")))
+    const rows = await expectRowCount()
+    expect(rows.map((r) => r.request_id)).toEqual([
       "err-bearer-ok",
       "err-x-api-key-ok",
       "err-forbidden",
@@ -629,6 +661,7 @@ describe("ledger totals", () => {
       "err-body-stall",
       "err-stream-cut",
       "err-stream-malformed",
+      "err-stream-malformed-deltas",
       "err-stream-stall",
       "err-final"
     ])

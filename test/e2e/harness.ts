@@ -7,7 +7,8 @@ const root = resolve(import.meta.dir, "../..")
 export const devKey = "sk-test-dev-0123456789"
 
 export interface LedgerRow {
-  readonly id: string
+  readonly id: number
+  readonly request_id: string
   readonly key_name: string | null
   readonly endpoint: string
   readonly model: string
