@@ -20,7 +20,7 @@ export const closeMatches = (name: string, names: Iterable<string>, limit = 3): 
   const scored: Array<[string, number]> = []
   for (const candidate of names) {
     const lower = candidate.toLowerCase()
-    const score = lower.includes(needle) || needle.includes(lower) ? 0 : distance(needle, lower)
+    const score = lower === needle ? -1 : lower.includes(needle) || needle.includes(lower) ? 0 : distance(needle, lower)
     if (score <= Math.max(2, Math.floor(needle.length / 3))) scored.push([candidate, score])
   }
   return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, limit).map(([n]) => n)

@@ -19,8 +19,8 @@ const paths: Record<Endpoint, string> = {
 export const retryAfterMs = (headers: Headers): number | null => {
   const ms = Number(headers.get("retry-after-ms"))
   if (ms > 0) return ms
-  const value = headers.get("retry-after")
-  if (value === null) return null
+  const value = headers.get("retry-after")?.trim()
+  if (value === undefined || value === "") return null
   const seconds = Number(value)
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
   const date = Date.parse(value)

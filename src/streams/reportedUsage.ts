@@ -1,25 +1,37 @@
 import { type ChatUsage, chatUsage } from "./chatUsage.ts"
 
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9
+
 /**
- * The `usage` of an OpenAI-dialect JSON body, parsing only that object rather than the whole body (it is the
- * last key upstreams send). Its value holds no strings, so matching braces finds its end.
+ * The `usage` of an OpenAI-dialect JSON body, parsing only that object rather than the whole body (large
+ * embedding bodies end with it). An occurrence counts only as a key: after `{` or `,` (a quote inside a string
+ * is escaped, so never is) and before `:`. Its value holds no strings, so matching braces finds its end.
  */
 export const reportedUsage = (body: string): ChatUsage | undefined => {
-  const key = body.lastIndexOf('"usage"')
-  if (key < 0) return undefined
-  const start = body.indexOf("{", key)
-  if (start < 0) return undefined
-  let depth = 0
-  for (let i = start; i < body.length; i++) {
-    const c = body.charCodeAt(i)
-    if (c === 123) depth++
-    else if (c === 125 && --depth === 0) {
-      try {
-        return chatUsage({ usage: JSON.parse(body.slice(start, i + 1)) })
-      } catch {
-        return undefined
+  for (let key = body.lastIndexOf('"usage"'); key >= 0; key = body.lastIndexOf('"usage"', key - 1)) {
+    let before = key - 1
+    while (before >= 0 && isSpace(body.charCodeAt(before))) before--
+    const opener = body.charCodeAt(before)
+    if (opener !== 123 && opener !== 44) continue
+    let at = key + 7
+    while (isSpace(body.charCodeAt(at))) at++
+    if (body.charCodeAt(at) !== 58) continue
+    at++
+    while (isSpace(body.charCodeAt(at))) at++
+    if (body.charCodeAt(at) !== 123) return undefined
+    let depth = 0
+    for (let i = at; i < body.length; i++) {
+      const c = body.charCodeAt(i)
+      if (c === 123) depth++
+      else if (c === 125 && --depth === 0) {
+        try {
+          return chatUsage({ usage: JSON.parse(body.slice(at, i + 1)) })
+        } catch {
+          return undefined
+        }
       }
     }
+    return undefined
   }
   return undefined
 }

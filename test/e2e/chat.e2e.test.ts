@@ -453,6 +453,16 @@ describe("x-request-id", () => {
     expect(row.model).toBe("gpt-4o-mini")
   })
 
+  test("a client that reuses an id gets a row for every request (ids are the caller's, not unique)", async () => {
+    const id = "reused-id-1"
+    for (let i = 0; i < 3; i++) {
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }, withId(id))
+    }
+    const deadline = Date.now() + 3000
+    while (gateway.rows().filter((r) => r.request_id === id).length < 3 && Date.now() < deadline) await Bun.sleep(20)
+    expect(gateway.rows().filter((r) => r.request_id === id).length).toBe(3)
+  })
+
   test("without one, a generated id is returned and keys the ledger row", async () => {
     const { response } = await client.chat.completions
       .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })

@@ -92,6 +92,35 @@ describe("passthroughSse", () => {
     expect(outcome.status).toBe(200)
   })
 
+  test("events before a malformed one in the same read still reach the client", async () => {
+    const { text, outcome } = await run([chunk("a") + chunk("b") + "data: {not json\n\n" + finish + done])
+    expect(text.startsWith(chunk("a") + chunk("b"))).toBe(true)
+    expect(text).toContain('"upstream_protocol_error"')
+    expect(outcome.status).toBe(502)
+  })
+
+  test("settles as 200 at [DONE] even when the client hangs up before the upstream closes", async () => {
+    let outcome: StreamOutcome | undefined
+    const stream = passthroughSse(upstream([chunk("a") + finish + done, { wait: 200 }]), {
+      clientWantsUsage: false,
+      idleTimeoutMs: 5000,
+      abortUpstream: () => {},
+      onEnd: (o) => { outcome = o }
+    })
+    const reader = stream.getReader()
+    const decoder = new TextDecoder()
+    let text = ""
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value)
+    await reader.cancel()
+    expect(text).toBe(chunk("a") + finish + done)
+    expect(outcome?.status).toBe(200)
+  })
+
+  test("nothing after [DONE] is forwarded", async () => {
+    const { text } = await run([chunk("a") + finish + done + chunk("late")])
+    expect(text).toBe(chunk("a") + finish + done)
+  })
+
   test("a malformed event ends the stream with a protocol error", async () => {
     const { text, outcome } = await run([chunk("a"), "data: {not json\n\n", finish, done])
     expect(text).toContain('"upstream_protocol_error"')
