@@ -14,7 +14,9 @@ export class DatabaseError extends Schema.TaggedError<DatabaseError>()("Database
 const sqlitePath = (url: string) => url.replace(/^sqlite:/, "")
 
 /** The embedded SQLite database, migrated on open and closed with the runtime. */
-export class Database extends Context.Service<Database, BunSQLiteDatabase<typeof schema>>()("sluice/db/Database") {
+export class Database extends Context.Service<Database, BunSQLiteDatabase<typeof schema> & { $client: Sqlite }>()(
+  "sluice/db/Database"
+) {
   static readonly layer = Layer.effect(
     Database,
     Effect.gen(function*() {

@@ -10,7 +10,7 @@ import { generatedChars } from "../streams/generatedChars.ts"
 import { passthroughSse } from "../streams/passthroughSse.ts"
 import { reportedUsage } from "../streams/reportedUsage.ts"
 import { KeyStore } from "./KeyStore.ts"
-import { Pricing } from "./Pricing.ts"
+import { costOf, Pricing } from "./Pricing.ts"
 import { type Routed, Router } from "./Router.ts"
 import { Upstream, type UpstreamCall } from "./Upstream.ts"
 import { UsageLedger } from "./UsageLedger.ts"
@@ -60,7 +60,9 @@ export class Gateway extends Context.Service<Gateway, {
         usage?: Usage | undefined
         ttftMs?: number | undefined
       }) => {
-        const names = routed === undefined ? [] : [routed.target.upstreamModel, routed.model, routed.candidate.qualified]
+        const price = routed === undefined
+          ? undefined
+          : pricing.priceOf([routed.target.upstreamModel, routed.model, routed.candidate.qualified])
         const usage = outcome.usage
         const row: LedgerRow = {
           requestId: flight.request.requestId,
@@ -77,8 +79,8 @@ export class Gateway extends Context.Service<Gateway, {
           completionTokens: usage?.completionTokens ?? null,
           cachedTokens: usage?.cachedTokens ?? null,
           usageSource: usage?.source ?? "missing",
-          costUsd: usage === undefined ? null : pricing.cost(names, usage),
-          unpriced: routed !== undefined && pricing.priceOf(names) === undefined,
+          costUsd: usage === undefined || price === undefined ? null : costOf(price, usage),
+          unpriced: routed !== undefined && price === undefined,
           latencyMs: Math.round(performance.now() - flight.startedAt),
           ttftMs: outcome.ttftMs === undefined ? null : Math.round(outcome.ttftMs)
         }

@@ -73,8 +73,6 @@ export const costOf = (price: Price, usage: Usage): number => {
 export interface PricingService {
   /** Price for a model: config override first (exact name), then the built-in table. */
   readonly priceOf: (models: ReadonlyArray<string>) => Price | undefined
-  /** USD, or null when no candidate has a price (the caller flags the row unpriced — never 0). */
-  readonly cost: (models: ReadonlyArray<string>, usage: Usage) => number | null
 }
 
 interface Resolved {
@@ -116,12 +114,7 @@ export const makePricing = (overrides: Readonly<Record<string, PriceConfig>>): P
     return undefined
   }
 
-  const cost = (models: ReadonlyArray<string>, usage: Usage): number | null => {
-    const price = priceOf(models)
-    return price === undefined ? null : costOf(price, usage)
-  }
-
-  return { priceOf, cost }
+  return { priceOf }
 }
 
 export class Pricing extends Context.Service<Pricing, PricingService>()("sluice/services/Pricing") {

@@ -1,4 +1,4 @@
-import { getTableColumns, type Placeholder, sql } from "drizzle-orm"
+import { getTableColumns } from "drizzle-orm"
 import { Cause, Context, Effect, Fiber, Layer, Queue } from "effect"
 import { Database } from "../db/Database.ts"
 import { type LedgerRow, requests } from "../db/schema.ts"
@@ -33,17 +33,15 @@ export class UsageLedger extends Context.Service<UsageLedger, {
       let pending = 0
       let writeErrors = 0
 
-      // One statement prepared once and run per row inside a transaction: building a multi-row INSERT per batch
-      // cost about a third of the gateway's CPU under load.
+      // One statement prepared once on the raw connection, run per row inside one transaction: building the
+      // insert per batch, or drizzle's placeholder mapping per row, cost more than the rest of a request.
       const { id: _rowid, ...columns } = getTableColumns(requests)
-      const placeholders = Object.fromEntries(Object.keys(columns).map((name) => [name, sql.placeholder(name)])) as {
-        [K in keyof typeof columns]: Placeholder
-      }
-      const insert = db.insert(requests).values(placeholders).prepare()
-      const insertAll = (rows: ReadonlyArray<LedgerRow>) =>
-        db.transaction(() => {
-          for (const row of rows) insert.run(row)
-        })
+      const keys = Object.keys(columns) as Array<keyof LedgerRow>
+      const names = Object.values(columns).map((column) => column.name)
+      const insert = db.$client.prepare(`INSERT INTO requests (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
+      const insertAll = db.$client.transaction((rows: ReadonlyArray<LedgerRow>) => {
+        for (const row of rows) insert.run(...keys.map((key) => row[key] ?? null))
+      })
 
       const write = (rows: ReadonlyArray<LedgerRow>) =>
         Effect.try(() => insertAll(rows)).pipe(
