@@ -103,7 +103,8 @@ describe("chat completions through the openai SDK", () => {
     expect(row.cost_usd!).toBeCloseTo(miniCost(usage.prompt_tokens, usage.completion_tokens), 12)
   })
 
-  test("a model with no price is flagged unpriced with a null cost, never 0", async () => {
+  test("a model with no price is flagged unpriced with a null cost, never 0, and /health counts it", async () => {
+    const unpricedBefore = ((await (await fetch(`${gateway.url}/health`)).json()) as { unpriced_requests: number }).unpriced_requests
     const id = nextId()
     const answer = await client.chat.completions.create(
       { model: unpricedModel, messages: [{ role: "user", content: "hi" }] },
@@ -113,6 +114,8 @@ describe("chat completions through the openai SDK", () => {
     const row = await rowOf(id)
     expect(row).toMatchObject({ model: unpricedModel, provider: "fake", status: 200, usage_source: "reported", unpriced: 1, cost_usd: null })
     expect(row.prompt_tokens).toBe(answer.usage!.prompt_tokens)
+    const health = (await (await fetch(`${gateway.url}/health`)).json()) as { status: string; unpriced_requests: number }
+    expect(health).toMatchObject({ status: "ok", unpriced_requests: unpricedBefore + 1 })
   })
 
   test("the body reaches the upstream unchanged (vendor parameters included), with the provider's key", async () => {

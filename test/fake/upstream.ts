@@ -61,6 +61,8 @@ export interface FakeUpstreamOptions {
   keys?: ReadonlyArray<string>
   /** Models listed by `GET /v1/models`. */
   models?: ReadonlyArray<string>
+  /** Serve HTTPS with this certificate (a self-signed one is in test/fake/tls/). */
+  tls?: { cert: string; key: string }
 }
 
 export interface FakeUpstream {
@@ -346,6 +348,7 @@ export const startFakeUpstream = async (options: FakeUpstreamOptions = {}): Prom
 
   const server = Bun.serve({
     hostname: "127.0.0.1",
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     port: options.port ?? 0,
     idleTimeout: 0,
     fetch: async (req) => {
@@ -393,7 +396,7 @@ export const startFakeUpstream = async (options: FakeUpstreamOptions = {}): Prom
 
   const port = server.port ?? options.port ?? 0
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}/v1`,
     port,
     get requests() {
       return requests
