@@ -30,16 +30,7 @@ let sequence = 0
 const nextId = () => `chat-e2e-${++sequence}`
 const withId = (id: string) => ({ headers: { "x-request-id": id } })
 
-/** The ledger row of one request (rows are written in batches, so this polls). */
-const rowOf = async (id: string): Promise<LedgerRow> => {
-  const until = Date.now() + 3000
-  for (;;) {
-    const row = gateway.rows().find((r) => r.request_id === id)
-    if (row !== undefined) return row
-    if (Date.now() > until) throw new Error(`no ledger row with id ${id}`)
-    await Bun.sleep(20)
-  }
-}
+const rowOf = (id: string): Promise<LedgerRow> => gateway.rowFor(id)
 
 /** The fake's token count for a text (ceil(chars / 4)). */
 const fakeTokens = (text: string) => Math.ceil(text.length / 4)

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import pkg from "../../package.json" with { type: "json" }
+import { spawnGateway } from "./harness.ts"
 
 const root = resolve(import.meta.dir, "../..")
 const main = join(root, "src/main.ts")
@@ -305,38 +306,17 @@ keys:
   - { name: dev, key: "${secrets.virtual1}" }
 `
     )
-    const proc = Bun.spawn([process.execPath, main, "serve", "--config", "config.yaml"], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, PORT: String(envPort) },
-      stdout: "pipe",
-      stderr: "pipe"
-    })
-    let output = ""
-    const collect = async (stream: ReadableStream<Uint8Array>) => {
-      const decoder = new TextDecoder()
-      for await (const chunk of stream) output += decoder.decode(chunk)
-    }
-    void collect(proc.stdout)
-    void collect(proc.stderr)
+    const gateway = await spawnGateway({ configPath: "config.yaml", cwd: dir, env: { PORT: String(envPort) } })
     try {
-      let listen: string | undefined
-      while (listen === undefined) {
-        listen = output.match(/"listen":"([^"]+)"/)?.[1]
-        if (listen === undefined) {
-          if (proc.exitCode !== null) throw new Error(`gateway exited (${proc.exitCode}):\n${output}`)
-          await Bun.sleep(10)
-        }
-      }
-      expect(listen).toBe(`http://127.0.0.1:${envPort}`)
+      expect(gateway.output()).toContain(`"listen":"http://127.0.0.1:${envPort}"`)
       const health = await fetch(`http://127.0.0.1:${envPort}/health`)
       expect(health.status).toBe(200)
       const refused = await fetch(`http://127.0.0.1:${filePort}/health`).then(() => "answered", () => "refused")
       expect(refused).toBe("refused")
-      expectNoSecret(output)
+      expectNoSecret(gateway.output())
     } finally {
-      proc.kill("SIGTERM")
+      expect(await gateway.stop("SIGTERM")).toBe(0)
     }
-    expect(await proc.exited).toBe(0)
   })
 
   test("an invalid PORT is reported as a config problem", () => {

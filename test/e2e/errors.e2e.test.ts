@@ -3,11 +3,7 @@
  * `{"error":{"message","type","param","code"}}` body (never a stack trace, never a hang), and every request
  * that reached routing leaves exactly one ledger row.
  */
-import { Database } from "bun:sqlite"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
 import OpenAI from "openai"
 import type { ChatCompletionChunk } from "openai/resources/chat/completions"
 import { type FakeUpstream, startFakeUpstream } from "../fake/upstream.ts"
@@ -35,74 +31,8 @@ keys:
   - { name: limited, key: "${limitedKey}", models: [gpt-4o-mini] }
 `
 
-// ---------------------------------------------------------------------------------------------------------
-// A second gateway with a small `server.max_body_bytes`. The harness writes its own `server:` mapping and a
-// second one is a duplicate YAML key, so this one is spawned here, the same way the harness does it.
-
-interface SmallGateway {
-  readonly url: string
-  readonly rows: () => Array<LedgerRow>
-  readonly stop: () => Promise<number>
-}
-
-const startSmallBodyGateway = async (fakeUrl: string): Promise<SmallGateway> => {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-e2e-errors-"))
-  const configPath = join(dir, "config.yaml")
-  const dbPath = join(dir, "sluice.db")
-  writeFileSync(
-    configPath,
-    `server: { host: 127.0.0.1, port: 0, shutdown_timeout_ms: 5000, max_body_bytes: ${smallBodyLimit} }
-database: { url: "sqlite:${dbPath}" }
-providers:
-  - { name: fake, type: openai-compatible, base_url: "${fakeUrl}", keys: ["${upstreamKey}"], models: [gpt-4o-mini] }
-keys:
-  - { name: dev, key: "${devKey}", models: ["*"] }
-`
-  )
-  const proc = Bun.spawn([process.execPath, resolve(import.meta.dir, "../../src/main.ts"), "serve", "--config", configPath], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "", HOME: dir },
-    stdout: "pipe",
-    stderr: "pipe"
-  })
-  let output = ""
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder()
-    const reader = stream.getReader()
-    for (;;) {
-      const chunk = await reader.read()
-      if (chunk.done) return
-      output += decoder.decode(chunk.value, { stream: true })
-    }
-  }
-  void collect(proc.stdout)
-  void collect(proc.stderr)
-  const deadline = Date.now() + 10_000
-  let url: string | undefined
-  while (url === undefined) {
-    const match = output.match(/"listen":"http:\/\/[^:]+:(\d+)"/)
-    if (match !== null) url = `http://127.0.0.1:${match[1]}`
-    else if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${output}`)
-    else await Bun.sleep(10)
-  }
-  return {
-    url,
-    rows: () => {
-      const db = new Database(dbPath, { readonly: true })
-      try {
-        return db.query("SELECT * FROM requests ORDER BY ts, rowid").all() as Array<LedgerRow>
-      } finally {
-        db.close()
-      }
-    },
-    stop: async () => {
-      if (proc.exitCode === null) proc.kill("SIGTERM")
-      return proc.exited
-    }
-  }
-}
-
-let small: SmallGateway
+// A second gateway with a small `server.max_body_bytes`.
+let small: RunningGateway
 
 beforeAll(async () => {
   // A port that refuses connections: bind it, then release it.
@@ -113,7 +43,15 @@ beforeAll(async () => {
   fake = await startFakeUpstream({ keys: [upstreamKey] })
   const [main, second] = await Promise.all([
     startGateway({ config: config(fake.url, `http://127.0.0.1:${closedPort}/v1`) }),
-    startSmallBodyGateway(fake.url)
+    startGateway({
+      server: `max_body_bytes: ${smallBodyLimit}`,
+      config: `
+providers:
+  - { name: fake, type: openai-compatible, base_url: "${fake.url}", keys: ["${upstreamKey}"], models: [gpt-4o-mini] }
+keys:
+  - { name: dev, key: "${devKey}", models: ["*"] }
+`
+    })
   ])
   gateway = main
   small = second

@@ -27,25 +27,81 @@ export interface LedgerRow {
   readonly ttft_ms: number | null
 }
 
-export interface RunningGateway {
+/** A gateway process, ready: it has logged the address it listens on. */
+export interface SpawnedGateway {
   /** `http://127.0.0.1:PORT` */
   readonly url: string
   /** `http://127.0.0.1:PORT/v1`, the openai SDK's baseURL */
   readonly baseURL: string
-  readonly dir: string
   readonly output: () => string
-  /** Sends the signal and resolves with the exit code. */
-  readonly stop: (signal?: NodeJS.Signals) => Promise<number>
   readonly exited: Promise<number>
+  /** Sends the signal (if still running) and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number>
+}
+
+export interface RunningGateway extends SpawnedGateway {
+  readonly dir: string
   /** Ledger rows in the database, oldest first (rows are written in batches: use waitForRows). */
   readonly rows: () => Array<LedgerRow>
   readonly waitForRows: (count: number, timeoutMs?: number) => Promise<Array<LedgerRow>>
+  /** The row of the request sent with this `x-request-id` (polls: rows are written in batches). */
+  readonly rowFor: (requestId: string, timeoutMs?: number) => Promise<LedgerRow>
+}
+
+export interface SpawnOptions {
+  readonly configPath: string
+  readonly cwd: string
+  /** Run dist/sluice instead of the TypeScript source. */
+  readonly binary?: boolean
+  readonly env?: Record<string, string>
+}
+
+/** Starts `sluice serve --config <configPath>` and waits until it listens (its start-up log names the port). */
+export const spawnGateway = async (options: SpawnOptions): Promise<SpawnedGateway> => {
+  const command = options.binary
+    ? [join(root, "dist/sluice"), "serve", "--config", options.configPath]
+    : [process.execPath, join(root, "src/main.ts"), "serve", "--config", options.configPath]
+  const proc = Bun.spawn(command, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: options.cwd, ...options.env },
+    stdout: "pipe",
+    stderr: "pipe"
+  })
+  let output = ""
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder()
+    for await (const chunk of stream) output += decoder.decode(chunk)
+  }
+  void collect(proc.stdout)
+  void collect(proc.stderr)
+
+  const deadline = Date.now() + 10_000
+  let url: string | undefined
+  while (url === undefined) {
+    const port = output.match(/"listen":"http:\/\/[^:]+:(\d+)"/)?.[1]
+    if (port !== undefined) url = `http://127.0.0.1:${port}`
+    else if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill("SIGKILL")
+      throw new Error(`gateway did not start (exit ${proc.exitCode}):\n${output}`)
+    } else await Bun.sleep(10)
+  }
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    output: () => output,
+    exited: proc.exited,
+    stop: async (signal = "SIGTERM") => {
+      if (proc.exitCode === null) proc.kill(signal)
+      return proc.exited
+    }
+  }
 }
 
 export interface StartOptions {
-  /** YAML of the config, without `server.port` and `database` (the harness sets both). */
+  /** YAML of the config, without `server` and `database` (the harness writes both). */
   readonly config: string
-  /** Run dist/sluice instead of the TypeScript source. */
+  /** Extra `server` settings as YAML flow entries, e.g. `max_body_bytes: 2048, model_prefix: Proxy`. */
+  readonly server?: string
   readonly binary?: boolean
   readonly env?: Record<string, string>
 }
@@ -63,34 +119,9 @@ export const startGateway = async (options: StartOptions): Promise<RunningGatewa
   const dir = mkdtempSync(join(tmpdir(), "sluice-e2e-"))
   const configPath = join(dir, "config.yaml")
   const dbPath = join(dir, "sluice.db")
-  writeFileSync(configPath, `server: { host: 127.0.0.1, port: 0, shutdown_timeout_ms: 5000 }\ndatabase: { url: "sqlite:${dbPath}" }\n${options.config}`)
-  const command = options.binary
-    ? [join(root, "dist/sluice"), "serve", "--config", configPath]
-    : [process.execPath, join(root, "src/main.ts"), "serve", "--config", configPath]
-  const proc = Bun.spawn(command, {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "", HOME: dir, ...options.env },
-    stdout: "pipe",
-    stderr: "pipe"
-  })
-  let output = ""
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder()
-    for await (const chunk of stream) output += decoder.decode(chunk)
-  }
-  void collect(proc.stdout)
-  void collect(proc.stderr)
-  const exited = proc.exited
-
-  const deadline = Date.now() + 10_000
-  let url: string | undefined
-  while (url === undefined) {
-    const match = output.match(/"listen":"http:\/\/[^:]+:(\d+)"/)
-    if (match !== null) url = `http://127.0.0.1:${match[1]}`
-    else if (proc.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`gateway did not start (exit ${proc.exitCode}):\n${output}`)
-    } else await Bun.sleep(10)
-  }
+  const server = ["host: 127.0.0.1", "port: 0", "shutdown_timeout_ms: 5000", ...(options.server ? [options.server] : [])]
+  writeFileSync(configPath, `server: { ${server.join(", ")} }\ndatabase: { url: "sqlite:${dbPath}" }\n${options.config}`)
+  const gateway = await spawnGateway({ configPath, cwd: dir, binary: options.binary, env: options.env })
 
   const rows = () => {
     const db = new Database(dbPath, { readonly: true })
@@ -101,25 +132,26 @@ export const startGateway = async (options: StartOptions): Promise<RunningGatewa
     }
   }
 
-  return {
-    url,
-    baseURL: `${url}/v1`,
-    dir,
-    output: () => output,
-    exited,
-    stop: async (signal = "SIGTERM") => {
-      if (proc.exitCode === null) proc.kill(signal)
-      return exited
-    },
-    rows,
-    waitForRows: async (count, timeoutMs = 3000) => {
-      const until = Date.now() + timeoutMs
-      for (;;) {
-        const current = rows()
-        if (current.length >= count) return current
-        if (Date.now() > until) throw new Error(`expected ${count} ledger rows, found ${current.length}`)
-        await Bun.sleep(20)
-      }
+  const poll = async <A>(find: () => A | undefined, timeoutMs: number, what: string): Promise<A> => {
+    const until = Date.now() + timeoutMs
+    for (;;) {
+      const found = find()
+      if (found !== undefined) return found
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+      await Bun.sleep(20)
     }
+  }
+
+  return {
+    ...gateway,
+    dir,
+    rows,
+    rowFor: (requestId, timeoutMs = 3000) =>
+      poll(() => rows().find((row) => row.request_id === requestId), timeoutMs, `the ledger row of ${requestId}`),
+    waitForRows: (count, timeoutMs = 3000) =>
+      poll(() => {
+        const current = rows()
+        return current.length >= count ? current : undefined
+      }, timeoutMs, `${count} ledger rows`)
   }
 }

@@ -1,13 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import OpenAI from "openai"
 import type { ChatCompletionChunk } from "openai/resources/chat/completions"
 import { type FakeUpstream, startFakeUpstream } from "../fake/upstream.ts"
-import { basicConfig, devKey, type LedgerRow, type RunningGateway, startGateway } from "./harness.ts"
+import {
+  basicConfig,
+  devKey,
+  type LedgerRow,
+  type RunningGateway,
+  spawnGateway,
+  type SpawnedGateway,
+  startGateway
+} from "./harness.ts"
 
-const root = resolve(import.meta.dir, "../..")
 const messages = [{ role: "user" as const, content: "Say something" }]
 
 let fake: FakeUpstream
@@ -34,52 +41,11 @@ const waitUntil = async (predicate: () => boolean, what: string, timeoutMs = 500
   }
 }
 
-/** A gateway process on a config file written by hand (the harness always makes a new dir and database). */
-interface Spawned {
-  readonly url: string
-  readonly baseURL: string
-  readonly output: () => string
-  readonly exited: Promise<number>
-  readonly kill: (signal: NodeJS.Signals) => void
-}
-
-const spawnServe = async (configPath: string, cwd: string): Promise<Spawned> => {
-  const proc = Bun.spawn([process.execPath, join(root, "src/main.ts"), "serve", "--config", configPath], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: cwd },
-    stdout: "pipe",
-    stderr: "pipe"
-  })
-  let output = ""
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder()
-    for await (const chunk of stream) output += decoder.decode(chunk)
-  }
-  void collect(proc.stdout)
-  void collect(proc.stderr)
-  const deadline = Date.now() + 10_000
-  let url: string | undefined
-  while (url === undefined) {
-    const port = output.match(/"listen":"http:\/\/[^:]+:(\d+)"/)?.[1]
-    if (port !== undefined) url = `http://127.0.0.1:${port}`
-    else if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill("SIGKILL")
-      throw new Error(`gateway did not start (exit ${proc.exitCode}):\n${output}`)
-    } else await Bun.sleep(10)
-  }
-  cleanups.push(() => {
-    if (proc.exitCode === null) proc.kill("SIGKILL")
-    return proc.exited
-  })
-  return {
-    url,
-    baseURL: `${url}/v1`,
-    output: () => output,
-    exited: proc.exited,
-    kill: (signal) => {
-      if (proc.exitCode === null) proc.kill(signal)
-    }
-  }
+/** A gateway on a config file written by hand (startGateway always makes a new dir and database). */
+const spawnServe = async (configPath: string, cwd: string): Promise<SpawnedGateway> => {
+  const gateway = await spawnGateway({ configPath, cwd })
+  cleanups.push(() => gateway.stop("SIGKILL"))
+  return gateway
 }
 
 const started = async (config: string): Promise<RunningGateway> => {
@@ -258,10 +224,9 @@ describe("graceful shutdown", () => {
     expect((await iterator.next()).done).toBe(false)
     await fake.waitFor(() => fake.inFlight() === 1, 5000)
 
-    gateway.kill("SIGTERM")
+    void gateway.stop("SIGTERM")
     await waitUntil(() => gateway.output().includes('"msg":"draining"'), "the draining log line")
-    gateway.kill("SIGINT")
-    const code = await gateway.exited
+    const code = await gateway.stop("SIGINT")
     expect(code).not.toBe(0)
 
     // The long stream was cut, not completed: the client never sees a finish.
@@ -304,8 +269,7 @@ describe("graceful shutdown", () => {
     expect(after[3]).toMatchObject({ model: "gpt-4o-mini", status: 200 })
     expect(new Set(after.map((r) => r.id)).size).toBe(4)
 
-    second.kill("SIGTERM")
-    expect(await second.exited).toBe(0)
+    expect(await second.stop("SIGTERM")).toBe(0)
     expect(first.rows()).toHaveLength(4)
   })
 })

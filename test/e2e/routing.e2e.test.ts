@@ -1,7 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
-import { mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
 import OpenAI from "openai"
 import { type FakeUpstream, type Recorded, startFakeUpstream } from "../fake/upstream.ts"
 import { devKey, type LedgerRow, type RunningGateway, startGateway } from "./harness.ts"
@@ -36,15 +33,7 @@ let sequence = 0
 const nextId = () => `routing-e2e-${++sequence}`
 const withId = (id: string) => ({ headers: { "x-request-id": id } })
 
-const rowOf = async (id: string): Promise<LedgerRow> => {
-  const until = Date.now() + 3000
-  for (;;) {
-    const row = gateway.rows().find((r) => r.request_id === id)
-    if (row !== undefined) return row
-    if (Date.now() > until) throw new Error(`no ledger row with id ${id}`)
-    await Bun.sleep(20)
-  }
-}
+const rowOf = (id: string): Promise<LedgerRow> => gateway.rowFor(id)
 
 const chat = (model: string, content = "hi", options: { client?: OpenAI; id?: string } = {}) =>
   (options.client ?? client).chat.completions.create(
@@ -202,66 +191,20 @@ describe("virtual key model globs", () => {
   })
 })
 
-/**
- * The harness writes its own `server:` block, so a config that needs `server.model_prefix` is started here:
- * same process, config file and readiness check as `startGateway`, with extra server settings.
- */
-const startWithServer = async (serverYaml: string, configYaml: string) => {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-e2e-routing-"))
-  const configPath = join(dir, "config.yaml")
-  writeFileSync(
-    configPath,
-    `server: { host: 127.0.0.1, port: 0, shutdown_timeout_ms: 5000, ${serverYaml} }\ndatabase: { url: "sqlite:${join(dir, "sluice.db")}" }\n${configYaml}`
-  )
-  const proc = Bun.spawn([process.execPath, resolve(import.meta.dir, "../../src/main.ts"), "serve", "--config", configPath], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? "", HOME: dir },
-    stdout: "pipe",
-    stderr: "pipe"
-  })
-  let output = ""
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder()
-    const reader = stream.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      output += decoder.decode(value, { stream: true })
-    }
-  }
-  void collect(proc.stdout)
-  void collect(proc.stderr)
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const match = output.match(/"listen":"http:\/\/[^:]+:(\d+)"/)
-    if (match !== null) {
-      return {
-        baseURL: `http://127.0.0.1:${match[1]}/v1`,
-        stop: async () => {
-          if (proc.exitCode === null) proc.kill("SIGTERM")
-          return proc.exited
-        }
-      }
-    }
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start (exit ${proc.exitCode}):\n${output}`)
-    await Bun.sleep(10)
-  }
-}
-
 describe("server.model_prefix", () => {
-  let prefixed: Awaited<ReturnType<typeof startWithServer>> | undefined
+  let prefixed: RunningGateway | undefined
   let prefixedClient: OpenAI
 
   beforeAll(async () => {
-    prefixed = await startWithServer(
-      "model_prefix: Proxy",
-      `
+    prefixed = await startGateway({
+      server: "model_prefix: Proxy",
+      config: `
 providers:
   - { name: fake, type: openai-compatible, base_url: "${fakeA.url}", keys: ["sk-a"], models: [gpt-4o] }
 keys:
   - { name: dev, key: "${devKey}", models: ["*"] }
 `
-    )
+    })
     prefixedClient = new OpenAI({ baseURL: prefixed.baseURL, apiKey: devKey, maxRetries: 0 })
   })
   afterAll(async () => {

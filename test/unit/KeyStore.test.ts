@@ -4,23 +4,9 @@ import { AppConfig, type GatewayConfig, type VirtualKeyConfig } from "../../src/
 import type { GatewayError } from "../../src/domain/GatewayError.ts"
 import type { VirtualKey } from "../../src/domain/VirtualKey.ts"
 import { KeyStore } from "../../src/services/KeyStore.ts"
+import { testConfig } from "./testConfig.ts"
 
-const config = (keys: ReadonlyArray<VirtualKeyConfig>): GatewayConfig => ({
-  server: {
-    host: "127.0.0.1",
-    port: 0,
-    maxBodyBytes: 1_000_000,
-    modelPrefix: undefined,
-    shutdownTimeoutMs: 1_000,
-    upstreamTimeoutMs: 1_000,
-    streamIdleTimeoutMs: 1_000
-  },
-  database: { url: ":memory:" },
-  providers: [],
-  models: {},
-  keys,
-  pricing: {}
-})
+const config = (keys: ReadonlyArray<VirtualKeyConfig>): GatewayConfig => testConfig({ keys })
 
 const aliceSecret = "sk-alice-0123456789abcdef"
 const bobSecret = "sk-bob-fedcba9876543210"

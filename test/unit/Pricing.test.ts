@@ -4,23 +4,9 @@ import { AppConfig, type GatewayConfig, type PriceConfig } from "../../src/Confi
 import { defaultPrices } from "../../src/domain/defaultPrices.ts"
 import type { Usage } from "../../src/domain/Usage.ts"
 import { canonicalModelName, costOf, Pricing } from "../../src/services/Pricing.ts"
+import { testConfig } from "./testConfig.ts"
 
-const makeConfig = (pricing: Record<string, PriceConfig>): GatewayConfig => ({
-  server: {
-    host: "127.0.0.1",
-    port: 0,
-    maxBodyBytes: 1_000_000,
-    modelPrefix: undefined,
-    shutdownTimeoutMs: 1_000,
-    upstreamTimeoutMs: 1_000,
-    streamIdleTimeoutMs: 1_000
-  },
-  database: { url: ":memory:" },
-  providers: [],
-  models: {},
-  keys: [],
-  pricing
-})
+const makeConfig = (pricing: Record<string, PriceConfig>): GatewayConfig => testConfig({ pricing })
 
 const pricingWith = (pricing: Record<string, PriceConfig> = {}): Pricing["Service"] =>
   Effect.runSync(

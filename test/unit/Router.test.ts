@@ -5,39 +5,19 @@ import type { GatewayError } from "../../src/domain/GatewayError.ts"
 import { glob } from "../../src/domain/glob.ts"
 import type { VirtualKey } from "../../src/domain/VirtualKey.ts"
 import { type Routed, Router } from "../../src/services/Router.ts"
+import { testConfig, testProvider, testServer } from "./testConfig.ts"
 
-const provider = (fields: Partial<ProviderConfig> & Pick<ProviderConfig, "name" | "models">): ProviderConfig => ({
-  type: "openai-compatible",
-  baseUrl: "http://upstream.test/v1",
-  keys: [{ key: Redacted.make(`${fields.name}-key`) }],
-  weight: 1,
-  modelMap: {},
-  headers: {},
-  tlsVerify: true,
-  timeoutMs: undefined,
-  streamIdleTimeoutMs: undefined,
-  ...fields
-})
+const provider = testProvider
 
 const config = (
   providerList: ReadonlyArray<ProviderConfig>,
   options: { readonly models?: Readonly<Record<string, ModelConfig>>; readonly modelPrefix?: string } = {}
-): GatewayConfig => ({
-  server: {
-    host: "127.0.0.1",
-    port: 0,
-    maxBodyBytes: 1_000_000,
-    modelPrefix: options.modelPrefix,
-    shutdownTimeoutMs: 1_000,
-    upstreamTimeoutMs: 1_000,
-    streamIdleTimeoutMs: 1_000
-  },
-  database: { url: ":memory:" },
-  providers: providerList,
-  models: options.models ?? {},
-  keys: [],
-  pricing: {}
-})
+): GatewayConfig =>
+  testConfig({
+    providers: providerList,
+    models: options.models ?? {},
+    server: { ...testServer, modelPrefix: options.modelPrefix }
+  })
 
 const routerWith = (cfg: GatewayConfig): Router["Service"] =>
   Effect.runSync(

@@ -1,41 +1,15 @@
 import { describe, expect, test } from "bun:test"
-import { Redacted } from "effect"
 import type { GatewayConfig, ModelConfig, ProviderConfig } from "../../src/Config.ts"
 import { type Candidate, type Route, routingTable } from "../../src/domain/routingTable.ts"
 import { providers } from "../../src/providers/index.ts"
+import { testConfig, testProvider } from "./testConfig.ts"
 
-const provider = (fields: Partial<ProviderConfig> & Pick<ProviderConfig, "name" | "models">): ProviderConfig => ({
-  type: "openai-compatible",
-  baseUrl: "http://upstream.test/v1",
-  keys: [{ key: Redacted.make("k") }],
-  weight: 1,
-  modelMap: {},
-  headers: {},
-  tlsVerify: true,
-  timeoutMs: undefined,
-  streamIdleTimeoutMs: undefined,
-  ...fields
-})
+const provider = testProvider
 
 const config = (
   providerList: ReadonlyArray<ProviderConfig>,
   models: Readonly<Record<string, ModelConfig>> = {}
-): GatewayConfig => ({
-  server: {
-    host: "127.0.0.1",
-    port: 0,
-    maxBodyBytes: 1_000_000,
-    modelPrefix: undefined,
-    shutdownTimeoutMs: 1_000,
-    upstreamTimeoutMs: 1_000,
-    streamIdleTimeoutMs: 1_000
-  },
-  database: { url: ":memory:" },
-  providers: providerList,
-  models,
-  keys: [],
-  pricing: {}
-})
+): GatewayConfig => testConfig({ providers: providerList, models })
 
 const routeOf = (table: ReadonlyMap<string, Route>, name: string): Route => {
   const route = table.get(name)

@@ -1,0 +1,37 @@
+import { Redacted } from "effect"
+import type { GatewayConfig, ProviderConfig, ServerConfig } from "../../src/Config.ts"
+
+export const testServer: ServerConfig = {
+  host: "127.0.0.1",
+  port: 0,
+  maxBodyBytes: 1_000_000,
+  modelPrefix: undefined,
+  shutdownTimeoutMs: 1_000,
+  upstreamTimeoutMs: 1_000,
+  streamIdleTimeoutMs: 1_000
+}
+
+/** A decoded config with nothing in it but what a test sets. */
+export const testConfig = (fields: Partial<GatewayConfig> = {}): GatewayConfig => ({
+  server: testServer,
+  database: { url: ":memory:" },
+  providers: [],
+  models: {},
+  keys: [],
+  pricing: {},
+  ...fields
+})
+
+/** An openai-compatible provider with one key named after it. */
+export const testProvider = (fields: Partial<ProviderConfig> & Pick<ProviderConfig, "name" | "models">): ProviderConfig => ({
+  type: "openai-compatible",
+  baseUrl: "http://upstream.test/v1",
+  keys: [{ key: Redacted.make(`${fields.name}-key`) }],
+  weight: 1,
+  modelMap: {},
+  headers: {},
+  tlsVerify: true,
+  timeoutMs: undefined,
+  streamIdleTimeoutMs: undefined,
+  ...fields
+})
