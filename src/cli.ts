@@ -60,7 +60,7 @@ const serve = async (path: string | undefined) => {
   const server = app()
     .use(opsRoutes(services.ledger, pkg.version))
     .use(openaiRoutes(services.gateway, maxBodyBytes))
-        // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.
+    // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.
     .listen({ hostname: host, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 255 }).server!
 
   const models = config.providers.reduce((n, p) => n + p.models.length, 0)

@@ -127,9 +127,12 @@ export const passthroughSse = (upstream: ReadableStream<Uint8Array>, options: Pa
         }
         if (ended) return
         let text = chunk.done ? pending + decoder.decode() + "\n\n" : pending + decoder.decode(chunk.value, { stream: true })
+        // A CR ending this read may be the first half of a CRLF: it waits for the next read.
+        const carry = !chunk.done && text.endsWith("\r") ? "\r" : ""
+        if (carry !== "") text = text.slice(0, -1)
         if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n")
         const boundary = text.lastIndexOf("\n\n")
-        pending = boundary < 0 ? text : text.slice(boundary + 2)
+        pending = (boundary < 0 ? text : text.slice(boundary + 2)) + carry
         const { out, malformed } = boundary < 0 ? { out: "", malformed: false } : forward(text.slice(0, boundary + 2))
         if (out !== "") {
           firstByteAt ??= performance.now()

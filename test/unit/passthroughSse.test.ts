@@ -69,6 +69,15 @@ describe("passthroughSse", () => {
     expect(outcome.status).toBe(200)
   })
 
+  test("a CRLF split across two reads is still one line break, not an event boundary", async () => {
+    // One event whose data spans two lines; the read boundary falls between its CR and LF.
+    const event = 'data: {"id":"c1","choices":[],\r\ndata: "x":1}\r\n\r\n'
+    const cut = event.indexOf("\r\n") + 1
+    const { text, outcome } = await run([event.slice(0, cut), event.slice(cut), finish, done])
+    expect(text).toBe(event.replaceAll("\r\n", "\n") + finish + done)
+    expect(outcome.status).toBe(200)
+  })
+
   test("a broken upstream ends the stream with an error event, never a silent success", async () => {
     const { text, outcome, aborted } = await run([chunk("a"), new Error("socket reset")])
     expect(text.startsWith(chunk("a"))).toBe(true)
