@@ -31,7 +31,7 @@ export const openaiRoutes = (
     server?.timeout(request, 0)
     const requestId = requestIdOf(request.headers)
     const bytes = await readBody(request, maxBodyBytes)
-    if (bytes === undefined || bytes.byteLength > maxBodyBytes) return tooLarge(maxBodyBytes)
+    if (bytes === undefined) return tooLarge(maxBodyBytes)
     const text = decoder.decode(bytes)
     const exit = await Effect.runPromiseExit(
       gateway.handle({ endpoint, text, secret: secretOf(request.headers), signal: request.signal, requestId })
