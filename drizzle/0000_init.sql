@@ -20,5 +20,4 @@ CREATE TABLE `requests` (
 	`ttft_ms` integer
 );
 --> statement-breakpoint
-CREATE INDEX `requests_ts` ON `requests` (`ts`);--> statement-breakpoint
-CREATE INDEX `requests_key_ts` ON `requests` (`key_name`,`ts`);
+CREATE INDEX `requests_ts` ON `requests` (`ts`);

@@ -22,9 +22,6 @@ export const requests = sqliteTable("requests", {
   unpriced: integer("unpriced", { mode: "boolean" }).notNull(),
   latencyMs: integer("latency_ms").notNull(),
   ttftMs: integer("ttft_ms")
-}, (table) => [
-  index("requests_ts").on(table.ts),
-  index("requests_key_ts").on(table.keyName, table.ts)
-])
+}, (table) => [index("requests_ts").on(table.ts)])
 
 export type LedgerRow = Omit<typeof requests.$inferInsert, "id">

@@ -4,6 +4,7 @@ import { Database } from "../db/Database.ts"
 import { type LedgerRow, requests } from "../db/schema.ts"
 
 const batchSize = 1024
+const multiRow = 32
 /** Rows gather this long between batches: one commit per row would cost more than the rest of a request. */
 const batchWindow = "50 millis"
 
@@ -33,14 +34,21 @@ export class UsageLedger extends Context.Service<UsageLedger, {
       let pending = 0
       let writeErrors = 0
 
-      // One statement prepared once on the raw connection, run per row inside one transaction: building the
-      // insert per batch, or drizzle's placeholder mapping per row, cost more than the rest of a request.
+      // Prepared once on the raw connection and run inside one transaction, `multiRow` rows a statement: building
+      // the insert per batch, or drizzle's placeholder mapping per row, cost more than the rest of a request.
       const { id: _rowid, ...columns } = getTableColumns(requests)
       const keys = Object.keys(columns) as Array<keyof LedgerRow>
       const names = Object.values(columns).map((column) => column.name)
-      const insert = db.$client.prepare(`INSERT INTO requests (${names.join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
+      const tuple = `(${names.map(() => "?").join(", ")})`
+      const statement = (rows: number) =>
+        db.$client.prepare(`INSERT INTO requests (${names.join(", ")}) VALUES ${Array(rows).fill(tuple).join(", ")}`)
+      const many = statement(multiRow)
+      const one = statement(1)
+      const values = (rows: ReadonlyArray<LedgerRow>) => rows.flatMap((row) => keys.map((key) => row[key] ?? null))
       const insertAll = db.$client.transaction((rows: ReadonlyArray<LedgerRow>) => {
-        for (const row of rows) insert.run(...keys.map((key) => row[key] ?? null))
+        let i = 0
+        for (; i + multiRow <= rows.length; i += multiRow) many.run(...values(rows.slice(i, i + multiRow)))
+        for (; i < rows.length; i++) one.run(...values([rows[i]!]))
       })
 
       const write = (rows: ReadonlyArray<LedgerRow>) =>
