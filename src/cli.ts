@@ -61,7 +61,15 @@ const serve = async (path: string | undefined) => {
     .use(opsRoutes(services.ledger, pkg.version))
     .use(openaiRoutes(services.gateway, maxBodyBytes))
     // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.
-    .listen({ hostname: host, port, maxRequestBodySize: Number.MAX_SAFE_INTEGER, idleTimeout: 255 }).server!
+    // Elysia binds with SO_REUSEPORT by default: a second gateway on the same port would silently share it.
+    .listen({
+      hostname: host,
+      port,
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeout: 255,
+      reusePort: false,
+      development: false
+    }).server!
 
   const models = config.providers.reduce((n, p) => n + p.models.length, 0)
   log("info", "sluice started", {

@@ -319,6 +319,21 @@ keys:
     }
   })
 
+  test("a second gateway on a port already in use refuses to start instead of sharing it", async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "config.yaml"), validConfig)
+    const first = await spawnGateway({ configPath: "config.yaml", cwd: dir, env: { BETA_KEY: secrets.fromEnv } })
+    try {
+      const port = new URL(first.url).port
+      const second = run(["serve"], dir, { PORT: port, BETA_KEY: secrets.fromEnv })
+      expect(second.exitCode).not.toBe(0)
+      expect(second.all).toContain(`port ${port} in use`)
+      expect(second.all).not.toContain('"msg":"sluice started"')
+    } finally {
+      expect(await first.stop("SIGTERM")).toBe(0)
+    }
+  })
+
   test("an invalid PORT is reported as a config problem", () => {
     const dir = tempDir()
     writeFileSync(join(dir, "config.yaml"), validConfig)
