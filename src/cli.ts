@@ -1,17 +1,13 @@
 import { parseArgs } from "node:util"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import pkg from "../package.json" with { type: "json" }
 import { routingReport } from "./commands/routingReport.ts"
-import { AppConfig, formatProblems, type GatewayConfig, loadConfig } from "./Config.ts"
-import { Database } from "./db/Database.ts"
+import { appLayer } from "./appLayer.ts"
+import { formatProblems, loadConfig } from "./Config.ts"
 import { app } from "./http/app.ts"
 import { openaiRoutes } from "./http/openai.ts"
 import { opsRoutes } from "./http/ops.ts"
 import { Gateway } from "./services/Gateway.ts"
-import { KeyStore } from "./services/KeyStore.ts"
-import { Pricing } from "./services/Pricing.ts"
-import { Router } from "./services/Router.ts"
-import { Upstream } from "./services/Upstream.ts"
 import { UsageLedger } from "./services/UsageLedger.ts"
 
 const usage = `Sluice ${pkg.version}: an LLM gateway in one executable.
@@ -27,13 +23,6 @@ The config file is --config, else $CONFIG_PATH, else ./config.yaml. HOST and POR
 
 const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields }))
-
-const appLayer = (config: GatewayConfig) =>
-  Gateway.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(KeyStore.layer, Router.layer, Upstream.layer, Pricing.layer, UsageLedger.layer)),
-    Layer.provideMerge(Database.layer),
-    Layer.provideMerge(Layer.succeed(AppConfig, config))
-  )
 
 const readConfig = (path: string | undefined) =>
   Effect.runPromise(

@@ -1,0 +1,17 @@
+import { Layer } from "effect"
+import { AppConfig, type GatewayConfig } from "./Config.ts"
+import { Database } from "./db/Database.ts"
+import { Gateway } from "./services/Gateway.ts"
+import { KeyStore } from "./services/KeyStore.ts"
+import { Pricing } from "./services/Pricing.ts"
+import { Router } from "./services/Router.ts"
+import { Upstream } from "./services/Upstream.ts"
+import { UsageLedger } from "./services/UsageLedger.ts"
+
+/** Every service of the gateway, built from one validated config. */
+export const appLayer = (config: GatewayConfig) =>
+  Gateway.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(KeyStore.layer, Router.layer, Upstream.layer, Pricing.layer, UsageLedger.layer)),
+    Layer.provideMerge(Database.layer),
+    Layer.provideMerge(Layer.succeed(AppConfig, config))
+  )
