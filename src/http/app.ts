@@ -1,5 +1,5 @@
 import { Elysia } from "elysia"
-import { errorResponse } from "./respond.ts"
+import { errorResponse, internalError } from "./respond.ts"
 
 /** Elysia's own failures (unknown route, framework errors) in OpenAI's error shape, never a stack trace. */
 export const app = () =>
@@ -14,5 +14,5 @@ export const app = () =>
       })
     }
     console.error(JSON.stringify({ level: "error", msg: "http layer error", code: String(code), error: String(error) }))
-    return errorResponse(500, { message: "Internal gateway error", type: "server_error", param: null, code: "internal_error" })
+    return internalError()
   })

@@ -1,21 +1,14 @@
 import { Elysia } from "elysia"
 import type { Server } from "bun"
 import { Effect } from "effect"
+import { fail, PayloadTooLarge } from "../domain/GatewayError.ts"
 import type { GenerateEndpoint } from "../domain/parseRequest.ts"
 import type { Gateway } from "../services/Gateway.ts"
 import { readBody } from "./readBody.ts"
 import { requestIdOf, secretOf } from "./requestContext.ts"
-import { errorResponse, respond } from "./respond.ts"
+import { errorFor, respond } from "./respond.ts"
 
 const decoder = new TextDecoder()
-
-const tooLarge = (limit: number) =>
-  errorResponse(413, {
-    message: `Request body exceeds the limit of ${limit} bytes`,
-    type: "invalid_request_error",
-    param: null,
-    code: "request_too_large"
-  })
 
 /**
  * The OpenAI-compatible surface: bodies are read raw (never parsed twice) and handed to the Gateway. The
@@ -31,7 +24,7 @@ export const openaiRoutes = (
     server?.timeout(request, 0)
     const requestId = requestIdOf(request.headers)
     const bytes = await readBody(request, maxBodyBytes)
-    if (bytes === undefined) return tooLarge(maxBodyBytes)
+    if (bytes === undefined) return errorFor(fail(new PayloadTooLarge({ limit: maxBodyBytes })), requestId)
     const text = decoder.decode(bytes)
     const exit = await Effect.runPromiseExit(
       gateway.handle({ endpoint, text, secret: secretOf(request.headers), signal: request.signal, requestId })

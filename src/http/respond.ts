@@ -12,7 +12,8 @@ export interface ErrorBody {
 export const errorResponse = (status: number, error: ErrorBody, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ error }), { status, headers: { "content-type": "application/json", ...headers } })
 
-const fromGatewayError = ({ reason }: GatewayError, requestId: string) => {
+/** A gateway error as its HTTP response: status, OpenAI body and `retry-after` from the reason. */
+export const errorFor = ({ reason }: GatewayError, requestId: string) => {
   const headers: Record<string, string> = { "x-request-id": requestId }
   if (reason._tag === "UpstreamRateLimited" && reason.retryAfterMs !== null) {
     headers["retry-after"] = String(Math.ceil(reason.retryAfterMs / 1000))
@@ -21,16 +22,15 @@ const fromGatewayError = ({ reason }: GatewayError, requestId: string) => {
   return errorResponse(reason.status, { message: reason.message, type: reason.type, param, code: reason.code }, headers)
 }
 
+/** A bug's answer: the cause is logged, never sent. */
+export const internalError = (headers: Record<string, string> = {}) =>
+  errorResponse(500, { message: "Internal gateway error", type: "server_error", param: null, code: "internal_error" }, headers)
+
 /** The only place a request's outcome becomes an HTTP response: typed errors by their reason, defects as 500. */
 export const respond = <A>(exit: Exit.Exit<A, GatewayError>, requestId: string, ok: (value: A) => Response): Response => {
   if (Exit.isSuccess(exit)) return ok(exit.value)
   const error = Cause.findErrorOption(exit.cause)
-  if (error._tag === "Some") return fromGatewayError(error.value, requestId)
-  if (Cause.hasInterruptsOnly(exit.cause)) {
-    return errorResponse(499, { message: "The client closed the request", type: "client_closed", param: null, code: null })
-  }
+  if (error._tag === "Some") return errorFor(error.value, requestId)
   console.error(JSON.stringify({ level: "error", msg: "unexpected failure", requestId, cause: Cause.pretty(exit.cause) }))
-  return errorResponse(500, { message: "Internal gateway error", type: "server_error", param: null, code: "internal_error" }, {
-    "x-request-id": requestId
-  })
+  return internalError({ "x-request-id": requestId })
 }
