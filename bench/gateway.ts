@@ -28,11 +28,14 @@ const gateway = await runtime.runPromise(Effect.gen(function*() {
 }))
 const text = JSON.stringify({ model: "mock-gpt", messages: [{ role: "user", content: "Hello, how are you today?" }] })
 
+const headers = new Headers()
+
 const once = async () => {
   const exit = await Effect.runPromiseExit(gateway.handle({
-    endpoint: "chat",
+    surface: "chat",
     text,
     secret: "sk-bench-0000",
+    headers,
     signal: new AbortController().signal,
     requestId: crypto.randomUUID()
   }))

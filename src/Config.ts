@@ -36,6 +36,8 @@ export interface ProviderConfig {
   readonly modelMap: Readonly<Record<string, string>>
   readonly headers: Readonly<Record<string, string>>
   readonly tlsVerify: boolean
+  /** Azure OpenAI's `api-version` query parameter. */
+  readonly apiVersion: string | undefined
   readonly timeoutMs: number | undefined
   readonly streamIdleTimeoutMs: number | undefined
 }

@@ -4,6 +4,7 @@ import pkg from "../package.json" with { type: "json" }
 import { routingReport } from "./commands/routingReport.ts"
 import { appLayer } from "./appLayer.ts"
 import { formatProblems, loadConfig } from "./Config.ts"
+import { anthropicRoutes } from "./http/anthropic.ts"
 import { app } from "./http/app.ts"
 import { openaiRoutes } from "./http/openai.ts"
 import { opsRoutes } from "./http/ops.ts"
@@ -49,6 +50,7 @@ const serve = async (path: string | undefined) => {
   const server = app()
     .use(opsRoutes(services.ledger, pkg.version))
     .use(openaiRoutes(services.gateway, maxBodyBytes))
+    .use(anthropicRoutes(services.gateway, maxBodyBytes))
     // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.
     // Elysia binds with SO_REUSEPORT by default: a second gateway on the same port would silently share it.
     .listen({

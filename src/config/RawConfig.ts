@@ -38,6 +38,7 @@ const Provider = Schema.Struct({
   model_map: Schema.optionalKey(Schema.Record(Schema.String, NonEmpty)),
   headers: Schema.optionalKey(Schema.Record(Schema.String, Text)),
   tls_verify: Schema.optionalKey(Schema.Boolean),
+  api_version: Schema.optionalKey(NonEmpty),
   timeout_ms: Schema.optionalKey(PositiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(PositiveInt)
 })

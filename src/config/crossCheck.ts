@@ -46,6 +46,9 @@ const providerProblems = (provider: Entry, index: number): ReadonlyArray<PathPro
       problems.push({ path: [...path, "keys"], message: `provider type "${type}" requires at least one key` })
     }
   }
+  if (provider.api_version !== undefined && type !== "azure") {
+    problems.push({ path: [...path, "api_version"], message: `only provider type "azure" takes an api_version` })
+  }
   const models = strings(provider.models)
   for (const name of Object.keys(record(provider.model_map))) {
     if (!models.includes(name)) {

@@ -31,6 +31,7 @@ const toProvider = (provider: RawProvider): ProviderConfig => ({
   modelMap: provider.model_map ?? {},
   headers: Object.fromEntries(Object.entries(provider.headers ?? {}).map(([name, value]) => [name, String(value)])),
   tlsVerify: provider.tls_verify ?? true,
+  apiVersion: provider.api_version,
   timeoutMs: provider.timeout_ms,
   streamIdleTimeoutMs: provider.stream_idle_timeout_ms
 })

@@ -1,11 +1,21 @@
 import { Effect, Predicate } from "effect"
 import { type GatewayError, invalidRequest } from "./GatewayError.ts"
-import type { Endpoint, JsonObject } from "../providers/Provider.ts"
+import type { JsonObject } from "../providers/Provider.ts"
 
-export type GenerateEndpoint = Exclude<Endpoint, "models">
+/** The client-facing API a request came in on (its path), which is also what its ledger row records. */
+export type SurfaceName = "chat" | "completions" | "embeddings" | "messages" | "count_tokens" | "responses"
 
-/** What each endpoint cannot do without, besides `model`. */
-const required: Record<GenerateEndpoint, string> = { chat: "messages", completions: "prompt", embeddings: "input" }
+/** What each surface cannot do without, besides `model`. */
+const required: Record<SurfaceName, string> = {
+  chat: "messages",
+  completions: "prompt",
+  embeddings: "input",
+  messages: "messages",
+  count_tokens: "messages",
+  responses: "input"
+}
+const conversations = new Set<SurfaceName>(["chat", "messages", "count_tokens"])
+const streamless = new Set<SurfaceName>(["embeddings", "count_tokens"])
 
 /** A parsed request body: a JSON object with a model name. Everything else is the upstream's to judge. */
 export interface ParsedRequest {
@@ -14,7 +24,7 @@ export interface ParsedRequest {
   readonly stream: boolean
 }
 
-export const parseRequest = (endpoint: GenerateEndpoint, text: string): Effect.Effect<ParsedRequest, GatewayError> => {
+export const parseRequest = (endpoint: SurfaceName, text: string): Effect.Effect<ParsedRequest, GatewayError> => {
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -29,7 +39,7 @@ export const parseRequest = (endpoint: GenerateEndpoint, text: string): Effect.E
   if (body[field] === undefined || body[field] === null) {
     return Effect.fail(invalidRequest(`Missing required parameter: '${field}'.`, field, "missing_required_parameter"))
   }
-  if (endpoint === "chat" && (!Array.isArray(body.messages) || body.messages.length === 0)) {
+  if (conversations.has(endpoint) && (!Array.isArray(body.messages) || body.messages.length === 0)) {
     return Effect.fail(invalidRequest("'messages' must be a non-empty array.", "messages", "invalid_type"))
   }
   if (body.stream !== undefined && body.stream !== null && !Predicate.isBoolean(body.stream)) {
@@ -38,5 +48,5 @@ export const parseRequest = (endpoint: GenerateEndpoint, text: string): Effect.E
   if (body.stream_options !== undefined && body.stream_options !== null && !Predicate.isObject(body.stream_options)) {
     return Effect.fail(invalidRequest("'stream_options' must be an object.", "stream_options", "invalid_type"))
   }
-  return Effect.succeed({ body, model: body.model, stream: endpoint !== "embeddings" && body.stream === true })
+  return Effect.succeed({ body, model: body.model, stream: !streamless.has(endpoint) && body.stream === true })
 }

@@ -24,7 +24,8 @@ const candidatesOf = (provider: ProviderConfig): Array<Candidate> => {
     name: provider.name,
     type: provider.type,
     baseUrl: provider.baseUrl ?? adapter.defaultBaseUrl,
-    headers: provider.headers
+    headers: provider.headers,
+    apiVersion: provider.apiVersion
   }
   return provider.models.map((model) => ({
     provider,

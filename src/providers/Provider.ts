@@ -1,13 +1,14 @@
 import type { Redacted } from "effect"
+import type { ChatRequest, ChatResponse, StreamDecoder, Translated } from "../domain/Chat.ts"
 import type { Reason } from "../domain/GatewayError.ts"
 
 export type JsonObject = { [key: string]: unknown }
 
-/** The client-facing API a request came in on. */
-export type Endpoint = "chat" | "completions" | "embeddings" | "models"
+/** What an upstream call does: a generation (chat, messages, generateContent…), or one of the others. */
+export type Endpoint = "chat" | "completions" | "embeddings" | "models" | "count_tokens"
 
 /** Wire format an adapter speaks upstream; when it equals the client's, bodies and streams pass through. */
-export type Dialect = "openai"
+export type Dialect = "openai" | "anthropic" | "gemini"
 
 /** One upstream provider as configured: what an adapter needs to build a request. */
 export interface ProviderSettings {
@@ -15,6 +16,8 @@ export interface ProviderSettings {
   readonly type: string
   readonly baseUrl: string | undefined
   readonly headers: Readonly<Record<string, string>>
+  /** Azure's `api-version`; other adapters ignore it. */
+  readonly apiVersion?: string | undefined
 }
 
 /** Where one attempt goes: a provider, one of its keys, and the model name the upstream knows. */
@@ -22,6 +25,17 @@ export interface Target {
   readonly provider: ProviderSettings
   readonly key: Redacted.Redacted<string> | undefined
   readonly upstreamModel: string
+}
+
+/** Everything an adapter needs to build one upstream request. */
+export interface RequestSpec {
+  readonly endpoint: Endpoint
+  /** In this adapter's dialect, model already renamed for the upstream; undefined for GETs. */
+  readonly body: JsonObject | undefined
+  readonly stream: boolean
+  readonly target: Target
+  /** The client's request headers, for the few an adapter forwards (e.g. `anthropic-version`, `anthropic-beta`). */
+  readonly clientHeaders: Headers
 }
 
 export interface UpstreamRequest {
@@ -37,18 +51,30 @@ export interface ErrorResponse {
   readonly headers: Headers
 }
 
+/** Canonical (OpenAI chat) ⇄ an upstream dialect: pure functions (identity-like for the `openai` dialect). */
+export interface Translator {
+  /** The canonical request (model already renamed) as this dialect's body; what it cannot express is refused. */
+  readonly fromChat: (request: ChatRequest) => Translated<JsonObject>
+  /** A non-stream 2xx body of this dialect as a canonical response; undefined when it is not this dialect. */
+  readonly toChat: (body: unknown) => ChatResponse | undefined
+  readonly decodeStream: () => StreamDecoder
+}
+
 /**
  * An adapter is data plus pure functions: all network I/O lives in the Upstream service.
  * Adding a provider is one file, one line in `providers/index.ts`, fixtures and a contract-test call.
  */
 export interface Provider {
   readonly dialect: Dialect
+  /** Used only when the client's dialect differs; same-dialect traffic passes through untouched. */
+  readonly translator: Translator
   /** Used when the config names no `base_url`; a provider without one requires it. */
   readonly defaultBaseUrl: string | undefined
   /** Whether a config entry of this type must list at least one API key. */
   readonly requiresKey: boolean
-  /** `body` is the client's parsed request with the model already renamed for the upstream (none for GETs). */
-  readonly toRequest: (endpoint: Endpoint, body: JsonObject | undefined, target: Target) => UpstreamRequest
+  /** The endpoints it serves; a request for another is refused with a 400 before any call. */
+  readonly endpoints: ReadonlySet<Endpoint>
+  readonly toRequest: (spec: RequestSpec) => UpstreamRequest
   /** Maps a non-2xx upstream answer to the gateway's reason, keeping the upstream's message. */
   readonly classify: (response: ErrorResponse) => Reason
   /** An in-process upstream (the built-in mock): when present, Upstream calls it instead of the network. */

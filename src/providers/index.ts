@@ -1,3 +1,6 @@
+import { anthropic } from "./anthropic.ts"
+import { azure } from "./azure.ts"
+import { gemini } from "./gemini.ts"
 import { mock } from "./mock.ts"
 import { openaiCompatible } from "./openaiCompatible.ts"
 import type { Provider } from "./Provider.ts"
@@ -18,6 +21,9 @@ export const providers = {
   ollama: openaiCompatible({ baseUrl: "http://127.0.0.1:11434/v1" }),
   vllm: openaiCompatible({ baseUrl: "http://127.0.0.1:8000/v1" }),
   lmstudio: openaiCompatible({ baseUrl: "http://127.0.0.1:1234/v1" }),
+  anthropic,
+  gemini,
+  azure,
   mock
 } satisfies Record<string, Provider>
 

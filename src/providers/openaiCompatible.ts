@@ -5,10 +5,11 @@ import {
   UpstreamRejected,
   UpstreamUnavailable
 } from "../domain/GatewayError.ts"
+import { openaiTranslator } from "./openaiTranslator.ts"
 import type { Endpoint, ErrorResponse, Provider } from "./Provider.ts"
 import { Predicate, Redacted } from "effect"
 
-const paths: Record<Endpoint, string> = {
+const paths: Partial<Record<Endpoint, string>> = {
   chat: "/chat/completions",
   completions: "/completions",
   embeddings: "/embeddings",
@@ -70,19 +71,23 @@ export interface OpenAiCompatibleOptions {
   readonly requiresKey?: boolean
 }
 
+const endpoints: ReadonlySet<Endpoint> = new Set(["chat", "completions", "embeddings", "models"])
+
 /** Any server speaking OpenAI's wire format: a preset is one call with its well-known base URL. */
 export const openaiCompatible = (options: OpenAiCompatibleOptions = {}): Provider => ({
   dialect: "openai",
+  translator: openaiTranslator,
   defaultBaseUrl: options.baseUrl,
   requiresKey: options.requiresKey ?? false,
-  toRequest: (endpoint, body, target) => {
+  endpoints,
+  toRequest: ({ endpoint, body, target }) => {
     const headers: Record<string, string> = { ...target.provider.headers }
     if (body !== undefined) headers["content-type"] = "application/json"
     if (target.key !== undefined) headers.authorization = `Bearer ${Redacted.value(target.key)}`
     const base = (target.provider.baseUrl ?? options.baseUrl ?? "").replace(/\/+$/, "")
     return {
       method: body === undefined ? "GET" : "POST",
-      url: base + paths[endpoint],
+      url: base + (paths[endpoint] ?? ""),
       headers,
       body: body === undefined ? undefined : JSON.stringify(body)
     }

@@ -1,14 +1,19 @@
-import { Context, Effect, Layer, Predicate } from "effect"
+import { Context, Effect, Layer, Predicate, Result } from "effect"
 import type { LedgerRow } from "../db/schema.ts"
+import type { ChatRequest, Unsupported } from "../domain/Chat.ts"
 import { estimateTokens } from "../domain/estimateTokens.ts"
-import { fail, type GatewayError, UpstreamProtocol } from "../domain/GatewayError.ts"
-import { type GenerateEndpoint, type ParsedRequest, parseRequest } from "../domain/parseRequest.ts"
+import { fail, type GatewayError, invalidRequest, UpstreamProtocol } from "../domain/GatewayError.ts"
+import { type ParsedRequest, parseRequest, type SurfaceName } from "../domain/parseRequest.ts"
 import type { Usage } from "../domain/Usage.ts"
 import type { VirtualKey } from "../domain/VirtualKey.ts"
-import type { ChatUsage } from "../streams/chatUsage.ts"
+import type { Endpoint, JsonObject } from "../providers/Provider.ts"
+import { type ChatUsage, chatUsage } from "../streams/chatUsage.ts"
 import { generatedChars } from "../streams/generatedChars.ts"
-import { passthroughSse } from "../streams/passthroughSse.ts"
+import { openaiPassthrough } from "../streams/openaiPassthrough.ts"
+import { relaySse } from "../streams/relaySse.ts"
 import { reportedUsage } from "../streams/reportedUsage.ts"
+import { translatedRelay } from "../streams/translatedRelay.ts"
+import { surfaceOf } from "../surfaces/surfaceOf.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { costOf, Pricing } from "./Pricing.ts"
 import { type Routed, Router } from "./Router.ts"
@@ -16,9 +21,10 @@ import { Upstream, type UpstreamCall } from "./Upstream.ts"
 import { UsageLedger } from "./UsageLedger.ts"
 
 export interface GatewayRequest {
-  readonly endpoint: GenerateEndpoint
+  readonly surface: SurfaceName
   readonly text: string
   readonly secret: string | undefined
+  readonly headers: Headers
   readonly signal: AbortSignal
   readonly requestId: string
 }
@@ -38,6 +44,23 @@ interface Flight {
   readonly ts: number
   readonly startedAt: number
 }
+
+/** The upstream call planned for one request: its body in the adapter's dialect, and whether it passes through. */
+interface Plan {
+  readonly body: JsonObject
+  readonly passthrough: boolean
+}
+
+const endpoints: Record<SurfaceName, Endpoint> = {
+  chat: "chat",
+  completions: "completions",
+  embeddings: "embeddings",
+  messages: "chat",
+  count_tokens: "count_tokens",
+  responses: "chat"
+}
+
+const refused = ({ param, message }: Unsupported) => invalidRequest(message, param, "unsupported_parameter")
 
 /** authenticate → parse → route → call upstream → settle: every request that reaches routing gets one ledger row. */
 export class Gateway extends Context.Service<Gateway, {
@@ -68,7 +91,7 @@ export class Gateway extends Context.Service<Gateway, {
           requestId: flight.request.requestId,
           ts: flight.ts,
           keyName: flight.key.name,
-          endpoint: flight.request.endpoint,
+          endpoint: flight.request.surface,
           model: flight.parsed.model,
           provider: routed?.candidate.provider.name ?? null,
           upstreamModel: routed?.target.upstreamModel ?? null,
@@ -97,11 +120,53 @@ export class Gateway extends Context.Service<Gateway, {
             source: "estimated"
           }
 
-      const streamed = (flight: Flight, routed: Routed, call: UpstreamCall, clientWantsUsage: boolean) => {
+      /** Same dialect: the client's body with the model renamed. Otherwise client → canonical → upstream dialect. */
+      const plan = (flight: Flight, routed: Routed): Effect.Effect<Plan, GatewayError> => {
+        const { adapter, provider } = routed.candidate
+        const { body, stream } = flight.parsed
+        const endpoint = endpoints[flight.request.surface]
+        if (!adapter.endpoints.has(endpoint)) {
+          const what = flight.request.surface.replace("_", " ")
+          return Effect.fail(invalidRequest(
+            `The model '${flight.parsed.model}' is served by '${provider.name}' (type ${provider.type}), which has no ${what} endpoint.`,
+            "model",
+            "unsupported_endpoint"
+          ))
+        }
+        const model = routed.target.upstreamModel
+        const surface = surfaceOf(flight.request.surface)
+        if (surface.dialect === adapter.dialect) {
+          if (adapter.dialect !== "openai" || !stream) return Effect.succeed({ body: { ...body, model }, passthrough: true })
+          const options = Predicate.isObject(body.stream_options) ? body.stream_options : {}
+          return Effect.succeed({
+            body: { ...body, model, stream_options: { ...options, include_usage: true } },
+            passthrough: true
+          })
+        }
+        const canonical = surface.toChat(body)
+        if (Result.isFailure(canonical)) return Effect.fail(refused(canonical.failure))
+        const request: ChatRequest = stream
+          ? { ...canonical.success, model, stream: true, stream_options: { include_usage: true } }
+          : { ...canonical.success, model, stream: false }
+        const translated = adapter.translator.fromChat(request)
+        if (Result.isFailure(translated)) return Effect.fail(refused(translated.failure))
+        return Effect.succeed({ body: translated.success, passthrough: false })
+      }
+
+      const streamed = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall) => {
         const body = call.response.body
         if (body === null) return Effect.fail(fail(new UpstreamProtocol({ message: "Upstream sent an empty stream" })))
-        const stream = passthroughSse(body, {
-          clientWantsUsage,
+        const { adapter } = routed.candidate
+        const options = flight.parsed.body.stream_options
+        const includeUsage = Predicate.isObject(options) && options.include_usage === true
+        const relay = plan.passthrough && adapter.dialect === "openai"
+          ? openaiPassthrough(includeUsage)
+          : translatedRelay(
+            adapter.translator.decodeStream(),
+            surfaceOf(flight.request.surface).encodeStream(flight.parsed.model, includeUsage),
+            plan.passthrough
+          )
+        const stream = relaySse(body, relay, {
           idleTimeoutMs: call.idleTimeoutMs,
           abortUpstream: call.abort,
           onEnd: (outcome) =>
@@ -115,31 +180,66 @@ export class Gateway extends Context.Service<Gateway, {
         return Effect.succeed(new Response(stream, { headers: { ...sseHeaders, "x-request-id": flight.request.requestId } }))
       }
 
-      const buffered = (flight: Flight, routed: Routed, call: UpstreamCall) =>
+      const notJson = () => fail(new UpstreamProtocol({ message: "Upstream answered with a body that is not JSON" }))
+
+      const buffered = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall) =>
         call.readText.pipe(
           Effect.flatMap((text) => {
+            const headers = { "content-type": "application/json", "x-request-id": flight.request.requestId }
             const body = text.trim()
-            if (!body.startsWith("{") || !body.endsWith("}")) {
-              return Effect.fail(fail(new UpstreamProtocol({ message: "Upstream answered with a body that is not JSON" })))
+            if (!body.startsWith("{") || !body.endsWith("}")) return Effect.fail(notJson())
+            const { adapter } = routed.candidate
+            if (plan.passthrough && adapter.dialect === "openai") {
+              const reported = reportedUsage(body)
+              settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)) })
+              return Effect.succeed(new Response(text, { headers }))
             }
-            const reported = reportedUsage(body)
-            settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)) })
-            return Effect.succeed(
-              new Response(text, { headers: { "content-type": "application/json", "x-request-id": flight.request.requestId } })
-            )
+            let json: unknown
+            try {
+              json = JSON.parse(body)
+            } catch {
+              return Effect.fail(notJson())
+            }
+            if (flight.request.surface === "count_tokens") {
+              settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "reported" } })
+              return Effect.succeed(new Response(text, { headers }))
+            }
+            const chat = adapter.translator.toChat(json)
+            if (chat === undefined) {
+              return Effect.fail(fail(new UpstreamProtocol({ message: `Upstream answered 200 with a body that is not ${adapter.dialect}'s format` })))
+            }
+            settle(flight, routed, { status: 200, usage: settled(chatUsage(chat), flight, 0) })
+            if (plan.passthrough) return Effect.succeed(new Response(text, { headers }))
+            const out = surfaceOf(flight.request.surface).fromChat(chat, flight.parsed.model)
+            return Effect.succeed(new Response(JSON.stringify(out), { headers }))
           })
         )
 
+      /** Anthropic's token count, answered by Anthropic upstreams and estimated locally for every other. */
+      const countLocally = (flight: Flight, routed: Routed) => {
+        const inputTokens = estimateTokens(flight.request.text)
+        settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "estimated" } })
+        return Effect.succeed(Response.json({ input_tokens: inputTokens }, { headers: { "x-request-id": flight.request.requestId } }))
+      }
+
       const call = (flight: Flight, routed: Routed) => {
-        const { body, stream } = flight.parsed
-        const options = Predicate.isObject(body.stream_options) ? body.stream_options : {}
-        const upstreamBody = stream
-          ? { ...body, model: routed.target.upstreamModel, stream_options: { ...options, include_usage: true } }
-          : { ...body, model: routed.target.upstreamModel }
-        return upstream.send(routed.candidate, routed.target, flight.request.endpoint, upstreamBody, flight.request.signal).pipe(
-          Effect.flatMap((answer) =>
-            stream ? streamed(flight, routed, answer, options.include_usage === true) : buffered(flight, routed, answer)
-          )
+        const { adapter } = routed.candidate
+        if (flight.request.surface === "count_tokens" && adapter.dialect !== "anthropic") return countLocally(flight, routed)
+        return plan(flight, routed).pipe(
+          Effect.flatMap((planned) => {
+            const request = adapter.toRequest({
+              endpoint: endpoints[flight.request.surface],
+              body: planned.body,
+              stream: flight.parsed.stream,
+              target: routed.target,
+              clientHeaders: flight.request.headers
+            })
+            return upstream.send(routed.candidate, request, flight.request.signal).pipe(
+              Effect.flatMap((answer) =>
+                flight.parsed.stream ? streamed(flight, routed, planned, answer) : buffered(flight, routed, planned, answer)
+              )
+            )
+          })
         )
       }
 
@@ -147,7 +247,7 @@ export class Gateway extends Context.Service<Gateway, {
         const ts = Date.now()
         const startedAt = performance.now()
         const key = yield* keys.authenticate(request.secret)
-        const parsed = yield* parseRequest(request.endpoint, request.text)
+        const parsed = yield* parseRequest(request.surface, request.text)
         const flight: Flight = { request, key, parsed, ts, startedAt }
         let routed: Routed | undefined
         return yield* router.resolve(parsed.model, key).pipe(

@@ -8,7 +8,7 @@ import {
   UpstreamUnavailable
 } from "../domain/GatewayError.ts"
 import type { Candidate } from "../domain/routingTable.ts"
-import type { Endpoint, JsonObject, Target } from "../providers/Provider.ts"
+import type { UpstreamRequest } from "../providers/Provider.ts"
 
 /** A 2xx upstream answer whose body is still unread, and the way to abandon it. */
 export interface UpstreamCall {
@@ -23,29 +23,17 @@ type AbortCause = "client" | "timeout"
 
 /** The only place that does network I/O. Client disconnects and timeouts abort the upstream request at once. */
 export class Upstream extends Context.Service<Upstream, {
-  readonly send: (
-    candidate: Candidate,
-    target: Target,
-    endpoint: Endpoint,
-    body: JsonObject | undefined,
-    signal: AbortSignal
-  ) => Effect.Effect<UpstreamCall, GatewayError>
+  /** `request` comes from the candidate's adapter (`toRequest`); its `classify` reads non-2xx answers. */
+  readonly send: (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => Effect.Effect<UpstreamCall, GatewayError>
 }>()("sluice/services/Upstream") {
   static readonly layer = Layer.effect(
     Upstream,
     Effect.gen(function*() {
       const { server } = yield* AppConfig
 
-      const send = (
-        candidate: Candidate,
-        target: Target,
-        endpoint: Endpoint,
-        body: JsonObject | undefined,
-        signal: AbortSignal
-      ) => {
+      const send = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => {
         const { provider, adapter } = candidate
         const timeoutMs = provider.timeoutMs ?? server.upstreamTimeoutMs
-        const request = adapter.toRequest(endpoint, body, target)
         const controller = new AbortController()
         const abort = (cause: AbortCause) => controller.abort(cause)
         const onClientAbort = () => abort("client")

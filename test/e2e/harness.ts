@@ -114,6 +114,25 @@ keys:
   - { name: dev, key: "${devKey}", models: ["*"] }
 ${extra}`
 
+/**
+ * One provider per wire format, all on the same fake upstream: `oa` (OpenAI-compatible), `claude` (Anthropic)
+ * and `gem` (Gemini), each with its own upstream key, plus prices so that every row has a cost.
+ */
+export const polyglotConfig = (fake: { url: string; origin: string }) => `
+providers:
+  - { name: oa, type: openai-compatible, base_url: "${fake.url}", keys: ["sk-upstream-1"], models: [gpt-4o-mini] }
+  - { name: claude, type: anthropic, base_url: "${fake.origin}", keys: ["sk-ant-upstream"], models: [claude-test-1] }
+  - { name: gem, type: gemini, base_url: "${fake.origin}/v1beta", keys: ["gem-upstream-key"], models: [gemini-2.5-flash] }
+keys:
+  - { name: dev, key: "${devKey}", models: ["*"] }
+pricing:
+  gpt-4o-mini: { input_per_mtok: 1, output_per_mtok: 2 }
+  claude-test-1: { input_per_mtok: 3, output_per_mtok: 15, cached_input_per_mtok: 0.3 }
+  gemini-2.5-flash: { input_per_mtok: 0.3, output_per_mtok: 2.5, cached_input_per_mtok: 0.075 }
+`
+
+export const polyglotUpstreamKeys = ["sk-upstream-1", "sk-ant-upstream", "gem-upstream-key"]
+
 /** Starts the real gateway as a child process on a free port with a fresh SQLite database in a temp dir. */
 export const startGateway = async (options: StartOptions): Promise<RunningGateway> => {
   const dir = mkdtempSync(join(tmpdir(), "sluice-e2e-"))

@@ -64,6 +64,7 @@ describe("parseConfig", () => {
       modelMap: {},
       headers: {},
       tlsVerify: true,
+      apiVersion: undefined,
       timeoutMs: undefined,
       streamIdleTimeoutMs: undefined
     }])

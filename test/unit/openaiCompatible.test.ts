@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { Redacted } from "effect"
 import type { Reason } from "../../src/domain/GatewayError.ts"
-import type { Target } from "../../src/providers/Provider.ts"
+import type { Endpoint, JsonObject, RequestSpec, Target } from "../../src/providers/Provider.ts"
 import { classifyOpenAi, openaiCompatible, retryAfterMs } from "../../src/providers/openaiCompatible.ts"
 
 const target = (fields: { baseUrl?: string | undefined; key?: string; headers?: Record<string, string> } = {}): Target => ({
@@ -15,42 +15,45 @@ const target = (fields: { baseUrl?: string | undefined; key?: string; headers?: 
   upstreamModel: "m"
 })
 
+const spec = (endpoint: Endpoint, body: JsonObject | undefined, t: Target): RequestSpec =>
+  ({ endpoint, body, target: t, stream: false, clientHeaders: new Headers() })
+
 const adapter = openaiCompatible()
 
 describe("openaiCompatible.toRequest", () => {
   test("joins the base URL and the endpoint path, with or without trailing slashes", () => {
     for (const baseUrl of ["https://upstream.test/v1", "https://upstream.test/v1/", "https://upstream.test/v1//"]) {
-      expect(adapter.toRequest("chat", { model: "m" }, target({ baseUrl })).url).toBe("https://upstream.test/v1/chat/completions")
+      expect(adapter.toRequest(spec("chat", { model: "m" }, target({ baseUrl }))).url).toBe("https://upstream.test/v1/chat/completions")
     }
   })
 
   test("each endpoint has its OpenAI path", () => {
     const t = target()
-    expect(adapter.toRequest("chat", {}, t).url).toBe("https://upstream.test/v1/chat/completions")
-    expect(adapter.toRequest("completions", {}, t).url).toBe("https://upstream.test/v1/completions")
-    expect(adapter.toRequest("embeddings", {}, t).url).toBe("https://upstream.test/v1/embeddings")
-    expect(adapter.toRequest("models", undefined, t).url).toBe("https://upstream.test/v1/models")
+    expect(adapter.toRequest(spec("chat", {}, t)).url).toBe("https://upstream.test/v1/chat/completions")
+    expect(adapter.toRequest(spec("completions", {}, t)).url).toBe("https://upstream.test/v1/completions")
+    expect(adapter.toRequest(spec("embeddings", {}, t)).url).toBe("https://upstream.test/v1/embeddings")
+    expect(adapter.toRequest(spec("models", undefined, t)).url).toBe("https://upstream.test/v1/models")
   })
 
   test("without a configured base URL the preset's default is used", () => {
     const preset = openaiCompatible({ baseUrl: "https://preset.test/api/" })
     expect(preset.defaultBaseUrl).toBe("https://preset.test/api/")
-    expect(preset.toRequest("chat", {}, target({ baseUrl: undefined })).url).toBe("https://preset.test/api/chat/completions")
-    expect(preset.toRequest("chat", {}, target({ baseUrl: "https://own.test" })).url).toBe("https://own.test/chat/completions")
+    expect(preset.toRequest(spec("chat", {}, target({ baseUrl: undefined }))).url).toBe("https://preset.test/api/chat/completions")
+    expect(preset.toRequest(spec("chat", {}, target({ baseUrl: "https://own.test" }))).url).toBe("https://own.test/chat/completions")
   })
 
   test("the key is sent as a Bearer token", () => {
-    const request = adapter.toRequest("chat", { model: "m" }, target({ key: "sk-up" }))
+    const request = adapter.toRequest(spec("chat", { model: "m" }, target({ key: "sk-up" })))
     expect(request.headers.authorization).toBe("Bearer sk-up")
   })
 
   test("no key, no authorization header", () => {
-    const request = adapter.toRequest("chat", { model: "m" }, target())
+    const request = adapter.toRequest(spec("chat", { model: "m" }, target()))
     expect("authorization" in request.headers).toBe(false)
   })
 
   test("the provider's extra headers are sent along", () => {
-    const request = adapter.toRequest("chat", { model: "m" }, target({ key: "sk", headers: { "x-org": "acme", "HTTP-Referer": "https://me" } }))
+    const request = adapter.toRequest(spec("chat", { model: "m" }, target({ key: "sk", headers: { "x-org": "acme", "HTTP-Referer": "https://me" } })))
     expect(request.headers).toEqual({
       "x-org": "acme",
       "HTTP-Referer": "https://me",
@@ -61,20 +64,20 @@ describe("openaiCompatible.toRequest", () => {
 
   test("the provider's headers are not mutated", () => {
     const headers = { "x-org": "acme" }
-    adapter.toRequest("chat", { model: "m" }, target({ key: "sk", headers }))
+    adapter.toRequest(spec("chat", { model: "m" }, target({ key: "sk", headers })))
     expect(headers).toEqual({ "x-org": "acme" })
   })
 
   test("POST with the JSON of the given body", () => {
     const body = { model: "vendor-m", messages: [{ role: "user", content: "hé \"quoted\"" }], stream: true, extra: { a: [1, null] } }
-    const request = adapter.toRequest("chat", body, target())
+    const request = adapter.toRequest(spec("chat", body, target()))
     expect(request.method).toBe("POST")
     expect(request.body).toBe(JSON.stringify(body))
     expect(request.headers["content-type"]).toBe("application/json")
   })
 
   test("models is a GET with no body and no content type", () => {
-    const request = adapter.toRequest("models", undefined, target({ key: "sk" }))
+    const request = adapter.toRequest(spec("models", undefined, target({ key: "sk" })))
     expect(request.method).toBe("GET")
     expect(request.body).toBeUndefined()
     expect("content-type" in request.headers).toBe(false)

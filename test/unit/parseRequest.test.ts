@@ -1,16 +1,18 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
 import type { GatewayError } from "../../src/domain/GatewayError.ts"
-import { type GenerateEndpoint, type ParsedRequest, parseRequest } from "../../src/domain/parseRequest.ts"
+import { type ParsedRequest, parseRequest, type SurfaceName } from "../../src/domain/parseRequest.ts"
 
-const parseOk = (endpoint: GenerateEndpoint, body: unknown): ParsedRequest =>
+type OpenAiSurface = Extract<SurfaceName, "chat" | "completions" | "embeddings">
+
+const parseOk = (endpoint: SurfaceName, body: unknown): ParsedRequest =>
   Effect.runSync(parseRequest(endpoint, typeof body === "string" ? body : JSON.stringify(body)))
 
-const parseErr = (endpoint: GenerateEndpoint, body: unknown): GatewayError =>
+const parseErr = (endpoint: SurfaceName, body: unknown): GatewayError =>
   Effect.runSync(Effect.flip(parseRequest(endpoint, typeof body === "string" ? body : JSON.stringify(body))))
 
 /** The 400 as the client sees it: message, param and code. */
-const invalid = (endpoint: GenerateEndpoint, body: unknown) => {
+const invalid = (endpoint: SurfaceName, body: unknown) => {
   const error = parseErr(endpoint, body)
   const reason = error.reason
   if (reason._tag !== "InvalidRequest") throw new Error(`expected InvalidRequest, got ${reason._tag}`)
@@ -20,8 +22,8 @@ const invalid = (endpoint: GenerateEndpoint, body: unknown) => {
 }
 
 const messages = [{ role: "user", content: "hi" }]
-const endpoints: ReadonlyArray<GenerateEndpoint> = ["chat", "completions", "embeddings"]
-const validFor: Record<GenerateEndpoint, Record<string, unknown>> = {
+const endpoints: ReadonlyArray<OpenAiSurface> = ["chat", "completions", "embeddings"]
+const validFor: Record<OpenAiSurface, Record<string, unknown>> = {
   chat: { model: "m", messages },
   completions: { model: "m", prompt: "Say hi" },
   embeddings: { model: "m", input: "hello" }
@@ -66,7 +68,7 @@ describe("parseRequest: 400s", () => {
   })
 
   test("each endpoint's required field: messages, prompt, input", () => {
-    const cases: ReadonlyArray<[GenerateEndpoint, string]> = [["chat", "messages"], ["completions", "prompt"], ["embeddings", "input"]]
+    const cases: ReadonlyArray<[OpenAiSurface, string]> = [["chat", "messages"], ["completions", "prompt"], ["embeddings", "input"]]
     for (const [endpoint, field] of cases) {
       for (const body of [{ model: "m" }, { model: "m", [field]: null }]) {
         expect(invalid(endpoint, body)).toEqual({
@@ -172,5 +174,17 @@ describe("parseRequest: accepted bodies", () => {
 
   test("surrounding whitespace in the JSON text is fine", () => {
     expect(parseOk("chat", `\n  ${JSON.stringify(validFor.chat)}  \n`).model).toBe("m")
+  })
+
+  test("Anthropic's messages and count_tokens need a non-empty messages array; responses need input", () => {
+    expect(invalid("messages", { model: "claude", max_tokens: 10 }).param).toBe("messages")
+    expect(invalid("count_tokens", { model: "claude", messages: [] }).param).toBe("messages")
+    expect(invalid("responses", { model: "gpt-4o" }).param).toBe("input")
+    expect(parseOk("messages", { model: "claude", messages, stream: true }).stream).toBe(true)
+    expect(parseOk("responses", { model: "gpt-4o", input: "hi", stream: true }).stream).toBe(true)
+  })
+
+  test("count_tokens never streams", () => {
+    expect(parseOk("count_tokens", { model: "claude", messages, stream: true }).stream).toBe(false)
   })
 })

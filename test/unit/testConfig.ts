@@ -28,6 +28,7 @@ export const testProvider = (fields: Partial<ProviderConfig> & Pick<ProviderConf
   baseUrl: "http://upstream.test/v1",
   keys: [{ key: Redacted.make(`${fields.name}-key`) }],
   weight: 1,
+  apiVersion: undefined,
   modelMap: {},
   headers: {},
   tlsVerify: true,

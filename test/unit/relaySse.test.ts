@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { passthroughSse, type StreamOutcome } from "../../src/streams/passthroughSse.ts"
+import { openaiPassthrough } from "../../src/streams/openaiPassthrough.ts"
+import { type RelayOptions, relaySse, type StreamOutcome } from "../../src/streams/relaySse.ts"
 
 const encoder = new TextEncoder()
 
@@ -8,6 +9,9 @@ const chunk = (content: string) =>
 const finish = `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n`
 const usage = `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10,"prompt_tokens_details":{"cached_tokens":2}}}\n\n`
 const done = "data: [DONE]\n\n"
+
+const relay = (body: ReadableStream<Uint8Array>, options: RelayOptions & { clientWantsUsage: boolean }) =>
+  relaySse(body, openaiPassthrough(options.clientWantsUsage), options)
 
 type Part = string | Uint8Array | Error | { wait: number }
 
@@ -30,7 +34,7 @@ const upstream = (parts: ReadonlyArray<Part>) => {
 const run = async (parts: ReadonlyArray<Part>, options: { clientWantsUsage?: boolean; idleTimeoutMs?: number } = {}) => {
   let outcome: StreamOutcome | undefined
   let aborted = 0
-  const stream = passthroughSse(upstream(parts), {
+  const stream = relay(upstream(parts), {
     clientWantsUsage: options.clientWantsUsage ?? false,
     idleTimeoutMs: options.idleTimeoutMs ?? 1000,
     abortUpstream: () => { aborted++ },
@@ -40,7 +44,7 @@ const run = async (parts: ReadonlyArray<Part>, options: { clientWantsUsage?: boo
   return { text, outcome: outcome!, aborted }
 }
 
-describe("passthroughSse", () => {
+describe("relaySse with the OpenAI passthrough relay", () => {
   test("forwards events unchanged and removes the usage-only chunk the client did not ask for", async () => {
     const { text, outcome } = await run([chunk("Hel"), chunk("lo"), finish, usage, done])
     expect(text).toBe(chunk("Hel") + chunk("lo") + finish + done)
@@ -110,7 +114,7 @@ describe("passthroughSse", () => {
 
   test("settles as 200 at [DONE] even when the client hangs up before the upstream closes", async () => {
     let outcome: StreamOutcome | undefined
-    const stream = passthroughSse(upstream([chunk("a") + finish + done, { wait: 200 }]), {
+    const stream = relay(upstream([chunk("a") + finish + done, { wait: 200 }]), {
       clientWantsUsage: false,
       idleTimeoutMs: 5000,
       abortUpstream: () => {},
@@ -147,7 +151,7 @@ describe("passthroughSse", () => {
         controller.signal.addEventListener("abort", () => c.error(new Error("aborted")))
       }
     })
-    const stream = passthroughSse(silent, {
+    const stream = relay(silent, {
       clientWantsUsage: false,
       idleTimeoutMs: 50,
       abortUpstream: () => { aborted++; controller.abort() },
@@ -162,7 +166,7 @@ describe("passthroughSse", () => {
   test("a client that cancels aborts the upstream and settles as 499 with what was seen", async () => {
     let outcome: StreamOutcome | undefined
     let aborted = 0
-    const stream = passthroughSse(upstream([chunk("abcd"), { wait: 1000 }, finish, done]), {
+    const stream = relay(upstream([chunk("abcd"), { wait: 1000 }, finish, done]), {
       clientWantsUsage: false,
       idleTimeoutMs: 5000,
       abortUpstream: () => { aborted++ },

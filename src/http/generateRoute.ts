@@ -1,0 +1,37 @@
+import type { Server } from "bun"
+import { Effect } from "effect"
+import { fail, PayloadTooLarge } from "../domain/GatewayError.ts"
+import type { SurfaceName } from "../domain/parseRequest.ts"
+import type { Gateway } from "../services/Gateway.ts"
+import { surfaceOf } from "../surfaces/surfaceOf.ts"
+import { readBody } from "./readBody.ts"
+import { requestIdOf, secretOf } from "./requestContext.ts"
+import { errorFor, respond } from "./respond.ts"
+
+const decoder = new TextDecoder()
+
+/**
+ * One generation route: the body is read raw (never parsed twice) and handed to the Gateway, whose errors are
+ * answered in the surface's own error shape. The Gateway's effects need no services (their layer captured
+ * them), so they run on the default runtime. A client that disconnects aborts the upstream call through
+ * `request.signal`, which settles the request as 499.
+ */
+export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number, surface: SurfaceName) => {
+  const { errorBody } = surfaceOf(surface)
+  return async ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
+    // A generation may be silent for minutes before its first byte: upstream timeouts govern it, not Bun's.
+    server?.timeout(request, 0)
+    const requestId = requestIdOf(request.headers)
+    const bytes = await readBody(request, maxBodyBytes)
+    if (bytes === undefined) return errorFor(fail(new PayloadTooLarge({ limit: maxBodyBytes })), requestId, errorBody)
+    const exit = await Effect.runPromiseExit(gateway.handle({
+      surface,
+      text: decoder.decode(bytes),
+      secret: secretOf(request.headers),
+      headers: request.headers,
+      signal: request.signal,
+      requestId
+    }))
+    return respond(exit, requestId, (response) => response, errorBody)
+  }
+}
