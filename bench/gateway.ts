@@ -22,7 +22,7 @@ keys:
 )
 if (Result.isFailure(parsed)) throw new Error(formatProblems(parsed.failure))
 
-const runtime = ManagedRuntime.make(appLayer(parsed.success))
+const runtime = ManagedRuntime.make(appLayer(parsed.success, { path: undefined, env: {} }))
 const gateway = await runtime.runPromise(Effect.gen(function*() {
   return yield* Gateway
 }))

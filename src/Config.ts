@@ -20,6 +20,35 @@ export interface ServerConfig {
   readonly shutdownTimeoutMs: number
   readonly upstreamTimeoutMs: number
   readonly streamIdleTimeoutMs: number
+  /** The admin API's key; undefined leaves the admin API off. */
+  readonly adminKey: Redacted.Redacted<string> | undefined
+  readonly cors: CorsConfig | undefined
+  /** Reload when the config file changes. */
+  readonly watchConfig: boolean
+}
+
+export interface CorsConfig {
+  /** Allowed origins; `*` allows any. */
+  readonly origins: ReadonlyArray<string>
+  /** Request headers browsers may send, besides the defaults. */
+  readonly headers: ReadonlyArray<string>
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error"
+
+export interface LoggingConfig {
+  readonly level: LogLevel
+  /** One JSON line per request on stdout. */
+  readonly accessLog: boolean
+}
+
+export interface LedgerConfig {
+  /** Rows (and captured bodies) older than this are deleted; undefined keeps everything. */
+  readonly retentionDays: number | undefined
+  /** Store request and response bodies for every key (keys can also opt in one by one). */
+  readonly captureBodies: boolean
+  /** Each captured body is cut at this many bytes. */
+  readonly captureMaxBytes: number
 }
 
 export interface ProviderKeyConfig {
@@ -50,6 +79,7 @@ export interface VirtualKeyConfig {
   readonly name: string
   readonly key: Redacted.Redacted<string>
   readonly models: ReadonlyArray<string>
+  readonly captureBodies: boolean
 }
 
 export interface PriceConfig {
@@ -59,8 +89,12 @@ export interface PriceConfig {
 }
 
 export interface GatewayConfig {
+  /** A hash of the config's sources (file, and .env when loaded from disk): what `/admin/v1/config/version` shows. */
+  readonly version: string
   readonly server: ServerConfig
   readonly database: { readonly url: string }
+  readonly logging: LoggingConfig
+  readonly ledger: LedgerConfig
   readonly providers: ReadonlyArray<ProviderConfig>
   readonly models: Readonly<Record<string, ModelConfig>>
   readonly keys: ReadonlyArray<VirtualKeyConfig>
@@ -123,6 +157,20 @@ const inFileOrder = (problems: ReadonlyArray<Positioned>): ReadonlyArray<ConfigP
 
 const decodeRaw = Schema.decodeUnknownResult(RawConfig)
 
+const versionOf = (...sources: ReadonlyArray<string>): string =>
+  new Bun.CryptoHasher("sha256").update(sources.join("\0")).digest("hex").slice(0, 16)
+
+const logLevels: ReadonlyArray<LogLevel> = ["debug", "info", "warn", "error"]
+
+/** LOG_LEVEL from the environment wins over `logging.level`. */
+const logLevelOverride = (value: string | undefined): Result.Result<LogLevel | undefined, ReadonlyArray<ConfigProblem>> => {
+  if (!value) return Result.succeed(undefined)
+  const level = logLevels.find((candidate) => candidate === value.toLowerCase())
+  return level !== undefined
+    ? Result.succeed(level)
+    : Result.fail([{ path: "logging.level", message: `expected one of ${logLevels.join(", ")}, got ${JSON.stringify(value)}`, origin: "env LOG_LEVEL" }])
+}
+
 /**
  * Pure: parse + expand + validate YAML text, reporting every problem at once.
  * `file` is used in origins; `env` is the environment (already merged with .env);
@@ -147,7 +195,7 @@ export const parseConfig = (
     ...inFileOrder([...tree.problems, ...checks].map(locate(tree.locations, options.file)))
   ]
   return Result.isSuccess(decoded) && problems.length === 0
-    ? Result.succeed(toGatewayConfig(decoded.success, options.baseDir))
+    ? Result.succeed({ ...toGatewayConfig(decoded.success, options.baseDir), version: versionOf(text) })
     : Result.fail(problems)
 }
 
@@ -163,7 +211,7 @@ const isMissingFile = (cause: unknown): boolean => Predicate.hasProperty(cause, 
 const readDotEnv = (file: string, display: string) =>
   readText(file).pipe(
     Effect.catch((cause) => isMissingFile(cause) ? Effect.succeed("") : Effect.fail(fileProblem(display, cause))),
-    Effect.map(parseDotEnv)
+    Effect.map((text) => ({ ...parseDotEnv(text), text }))
   )
 
 const definedOnly = (env: Env): Record<string, string> =>
@@ -185,13 +233,21 @@ export const loadConfig = Effect.fnUntraced(function*(
   const env = { ...dotEnv.vars, ...definedOnly(options.env) }
   const parsed = parseConfig(text, { file: display, env, baseDir: dirname(file) })
   const overrides = serverOverrides(env)
+  const level = logLevelOverride(env.LOG_LEVEL)
   const problems = [
     ...dotEnv.badLines.map((line) => ({ path: "", message: "expected KEY=value", origin: `${dotEnvDisplay}:${line}` })),
     ...(Result.isFailure(parsed) ? parsed.failure : []),
-    ...(Result.isFailure(overrides) ? overrides.failure : [])
+    ...(Result.isFailure(overrides) ? overrides.failure : []),
+    ...(Result.isFailure(level) ? level.failure : [])
   ]
-  if (problems.length > 0 || Result.isFailure(parsed) || Result.isFailure(overrides)) {
+  if (problems.length > 0 || Result.isFailure(parsed) || Result.isFailure(overrides) || Result.isFailure(level)) {
     return yield* new ConfigError({ problems })
   }
-  return { ...parsed.success, server: { ...parsed.success.server, ...overrides.success } }
+  const config = parsed.success
+  return {
+    ...config,
+    version: versionOf(text, dotEnv.text),
+    server: { ...config.server, ...overrides.success },
+    logging: { ...config.logging, level: level.success ?? config.logging.level }
+  }
 })

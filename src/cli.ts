@@ -1,14 +1,21 @@
+import { watch } from "node:fs"
+import { basename, dirname, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { Effect, ManagedRuntime } from "effect"
 import pkg from "../package.json" with { type: "json" }
 import { routingReport } from "./commands/routingReport.ts"
 import { appLayer } from "./appLayer.ts"
-import { formatProblems, loadConfig } from "./Config.ts"
+import { formatProblems, type GatewayConfig, loadConfig } from "./Config.ts"
+import { adminRoutes } from "./http/admin.ts"
 import { anthropicRoutes } from "./http/anthropic.ts"
 import { app } from "./http/app.ts"
+import { cors } from "./http/cors.ts"
 import { openaiRoutes } from "./http/openai.ts"
 import { opsRoutes } from "./http/ops.ts"
+import { configureLogging, log } from "./logging/log.ts"
 import { Gateway } from "./services/Gateway.ts"
+import { Metrics } from "./services/Metrics.ts"
+import { Reloader } from "./services/Reloader.ts"
 import { UsageLedger } from "./services/UsageLedger.ts"
 
 const usage = `Sluice ${pkg.version}: an LLM gateway in one executable.
@@ -17,13 +24,12 @@ Usage:
   sluice [serve] [--config <file>]     start the gateway (default command)
   sluice config check [--config <file>]
                                        validate the config and print the routing table
+  sluice health [--url <url>]          exit 0 if the gateway answers /health (for container health checks)
   sluice --help | --version
 
-The config file is --config, else $CONFIG_PATH, else ./config.yaml. HOST and PORT override the file.
+The config file is --config, else $CONFIG_PATH, else ./config.yaml. HOST and PORT override the file,
+LOG_LEVEL overrides logging.level. The config is reloaded on change, on SIGHUP and by the admin API.
 `
-
-const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
-  console.log(JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields }))
 
 const readConfig = (path: string | undefined) =>
   Effect.runPromise(
@@ -36,19 +42,47 @@ const readConfig = (path: string | undefined) =>
     )
   )
 
+/** Reloads on changes to the config file or the `.env` beside it; editors often replace files, so the folder is watched. */
+const watchConfig = (path: string, reload: () => void) => {
+  const file = resolve(path)
+  const names = new Set([basename(file), ".env"])
+  let timer: ReturnType<typeof setTimeout> | undefined
+  return watch(dirname(file), (_event, name) => {
+    if (name === null || !names.has(name)) return
+    clearTimeout(timer)
+    timer = setTimeout(reload, 100)
+  })
+}
+
+const summary = (config: GatewayConfig, url: string) => ({
+  version: pkg.version,
+  listen: url,
+  database: config.database.url,
+  config_version: config.version,
+  providers: config.providers.map((p) => `${p.name} (${p.type})`),
+  models: config.providers.reduce((n, p) => n + p.models.length, 0) + Object.keys(config.models).length,
+  keys: config.keys.length,
+  metrics: `${url}/metrics`,
+  admin: config.server.adminKey === undefined ? "off (set server.admin_key)" : `${url}/admin/v1`
+})
+
 const serve = async (path: string | undefined) => {
   const config = await readConfig(path)
-  const runtime = ManagedRuntime.make(appLayer(config))
+  configureLogging(config.logging)
+  const runtime = ManagedRuntime.make(appLayer(config, { path, env: process.env }))
   const services = await runtime.runPromise(Effect.gen(function*() {
-    return { gateway: yield* Gateway, ledger: yield* UsageLedger }
+    return { gateway: yield* Gateway, ledger: yield* UsageLedger, metrics: yield* Metrics, reloader: yield* Reloader }
   }))
     .catch((error: unknown) => {
       console.error(`Sluice could not start: ${error instanceof Error ? error.message : String(error)}`)
       return process.exit(1)
     })
   const { host, port, maxBodyBytes, shutdownTimeoutMs } = config.server
-  const server = app()
-    .use(opsRoutes(services.ledger, pkg.version))
+  const http = app()
+  if (config.server.cors !== undefined) http.use(cors(config.server.cors))
+  const server = http
+    .use(opsRoutes(services.ledger, services.metrics, pkg.version))
+    .use(adminRoutes(services.reloader, config.server.adminKey))
     .use(openaiRoutes(services.gateway, maxBodyBytes))
     .use(anthropicRoutes(services.gateway, maxBodyBytes))
     // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.
@@ -62,15 +96,11 @@ const serve = async (path: string | undefined) => {
       development: false
     }).server!
 
-  const models = config.providers.reduce((n, p) => n + p.models.length, 0)
-  log("info", "sluice started", {
-    version: pkg.version,
-    listen: `http://${host}:${server.port}`,
-    database: config.database.url,
-    providers: config.providers.map((p) => p.name),
-    models,
-    keys: config.keys.length
-  })
+  log("info", "sluice started", summary(config, `http://${host}:${server.port}`))
+
+  const reload = (trigger: string) => void Effect.runPromise(Effect.ignore(services.reloader.reload(trigger)))
+  const watcher = config.server.watchConfig ? watchConfig(path || process.env.CONFIG_PATH || "config.yaml", () => reload("file change")) : undefined
+  process.on("SIGHUP", () => reload("SIGHUP"))
 
   let stopping = false
   const shutdown = async (signal: string) => {
@@ -79,6 +109,7 @@ const serve = async (path: string | undefined) => {
       process.exit(1)
     }
     stopping = true
+    watcher?.close()
     log("info", "draining", { signal, inFlight: server.pendingRequests })
     void server.stop(false)
     const deadline = Date.now() + shutdownTimeoutMs
@@ -99,11 +130,19 @@ const checkConfig = async (path: string | undefined) => {
   console.log(routingReport(config))
 }
 
+const health = async (url: string | undefined) => {
+  const target = url ?? `http://127.0.0.1:${process.env.PORT || 8080}/health`
+  const ok = await fetch(target, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false)
+  if (!ok) console.error(`unhealthy: ${target}`)
+  process.exit(ok ? 0 : 1)
+}
+
 const main = async () => {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     options: {
       config: { type: "string", short: "c" },
+      url: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" }
     },
@@ -114,6 +153,7 @@ const main = async () => {
   if (values.version) return console.log(pkg.version)
   if (command === "serve") return serve(values.config)
   if (command === "config check") return checkConfig(values.config)
+  if (command === "health") return health(values.url)
   console.error(`Unknown command '${command}'.\n\n${usage}`)
   process.exit(2)
 }

@@ -21,7 +21,25 @@ const Server = Schema.Struct({
   model_prefix: Schema.optionalKey(Schema.String),
   shutdown_timeout_ms: Schema.optionalKey(NonNegativeInt),
   upstream_timeout_ms: Schema.optionalKey(PositiveInt),
-  stream_idle_timeout_ms: Schema.optionalKey(PositiveInt)
+  stream_idle_timeout_ms: Schema.optionalKey(PositiveInt),
+  // An empty value (e.g. `${SLUICE_ADMIN_KEY:-}`) leaves the admin API off.
+  admin_key: Schema.optionalKey(Schema.Union([Schema.String, Schema.Finite])),
+  cors: Schema.optionalKey(Schema.Struct({
+    origins: Schema.Array(NonEmpty).check(Schema.isMinLength(1)),
+    headers: Schema.optionalKey(Schema.Array(NonEmpty))
+  })),
+  watch_config: Schema.optionalKey(Schema.Boolean)
+})
+
+const Logging = Schema.Struct({
+  level: Schema.optionalKey(Schema.Literals(["debug", "info", "warn", "error"])),
+  access_log: Schema.optionalKey(Schema.Boolean)
+})
+
+const Ledger = Schema.Struct({
+  retention_days: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
+  capture_bodies: Schema.optionalKey(Schema.Boolean),
+  capture_max_bytes: Schema.optionalKey(PositiveInt)
 })
 
 const Provider = Schema.Struct({
@@ -46,7 +64,8 @@ const Provider = Schema.Struct({
 const VirtualKey = Schema.Struct({
   name: NonEmpty,
   key: Secret,
-  models: Schema.optionalKey(Schema.Array(NonEmpty))
+  models: Schema.optionalKey(Schema.Array(NonEmpty)),
+  capture_bodies: Schema.optionalKey(Schema.Boolean)
 })
 
 const Price = Schema.Struct({
@@ -59,6 +78,8 @@ const Price = Schema.Struct({
 export const RawConfig = Schema.Struct({
   server: Schema.optionalKey(Server),
   database: Schema.optionalKey(Schema.Struct({ url: Schema.optionalKey(NonEmpty) })),
+  logging: Schema.optionalKey(Logging),
+  ledger: Schema.optionalKey(Ledger),
   providers: Schema.Array(Provider).check(Schema.isMinLength(1)),
   models: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ targets: ModelNames }))),
   keys: Schema.optionalKey(Schema.Array(VirtualKey)),

@@ -18,7 +18,10 @@ const toServer = (server: RawServer): ServerConfig => ({
   modelPrefix: server.model_prefix || undefined,
   shutdownTimeoutMs: server.shutdown_timeout_ms ?? 30_000,
   upstreamTimeoutMs: server.upstream_timeout_ms ?? 600_000,
-  streamIdleTimeoutMs: server.stream_idle_timeout_ms ?? 300_000
+  streamIdleTimeoutMs: server.stream_idle_timeout_ms ?? 300_000,
+  adminKey: server.admin_key === undefined || server.admin_key === "" ? undefined : secret(server.admin_key),
+  cors: server.cors === undefined ? undefined : { origins: server.cors.origins, headers: server.cors.headers ?? [] },
+  watchConfig: server.watch_config ?? true
 })
 
 const toProvider = (provider: RawProvider): ProviderConfig => ({
@@ -39,7 +42,8 @@ const toProvider = (provider: RawProvider): ProviderConfig => ({
 const toVirtualKey = (key: RawKey): VirtualKeyConfig => ({
   name: key.name,
   key: secret(key.key),
-  models: key.models ?? ["*"]
+  models: key.models ?? ["*"],
+  captureBodies: key.capture_bodies ?? false
 })
 
 const toPrice = (price: RawPrice): PriceConfig => ({
@@ -55,9 +59,15 @@ const resolveDatabaseUrl = (url: string, baseDir: string): string => {
 }
 
 /** Applies defaults and renames to camelCase; `raw` has already passed every check. */
-export const toGatewayConfig = (raw: RawConfig, baseDir: string): GatewayConfig => ({
+export const toGatewayConfig = (raw: RawConfig, baseDir: string): Omit<GatewayConfig, "version"> => ({
   server: toServer(raw.server ?? {}),
   database: { url: resolveDatabaseUrl(raw.database?.url ?? "sqlite:./data/sluice.db", baseDir) },
+  logging: { level: raw.logging?.level ?? "info", accessLog: raw.logging?.access_log ?? true },
+  ledger: {
+    retentionDays: raw.ledger?.retention_days,
+    captureBodies: raw.ledger?.capture_bodies ?? false,
+    captureMaxBytes: raw.ledger?.capture_max_bytes ?? 64 * 1024
+  },
   providers: raw.providers.map(toProvider),
   models: raw.models ?? {},
   keys: (raw.keys ?? []).map(toVirtualKey),

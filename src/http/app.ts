@@ -1,4 +1,5 @@
 import { Elysia } from "elysia"
+import { log } from "../logging/log.ts"
 import { errorResponse, internalError } from "./respond.ts"
 
 /** Elysia's own failures (unknown route, framework errors) in OpenAI's error shape, never a stack trace. */
@@ -13,6 +14,6 @@ export const app = () =>
         code: "unknown_url"
       })
     }
-    console.error(JSON.stringify({ level: "error", msg: "http layer error", code: String(code), error: String(error) }))
+    log("error", "http layer error", { code: String(code), error: String(error) })
     return internalError()
   })

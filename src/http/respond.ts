@@ -1,5 +1,6 @@
 import { Cause, Exit } from "effect"
 import type { GatewayError } from "../domain/GatewayError.ts"
+import { log } from "../logging/log.ts"
 import { openaiErrorBody } from "../surfaces/chat.ts"
 import type { Surface } from "../surfaces/Surface.ts"
 
@@ -37,6 +38,6 @@ export const respond = <A>(
   if (Exit.isSuccess(exit)) return ok(exit.value)
   const error = Cause.findErrorOption(exit.cause)
   if (error._tag === "Some") return errorFor(error.value, requestId, errorBody)
-  console.error(JSON.stringify({ level: "error", msg: "unexpected failure", requestId, cause: Cause.pretty(exit.cause) }))
+  log("error", "unexpected failure", { requestId, cause: Cause.pretty(exit.cause) })
   return internalError({ "x-request-id": requestId })
 }

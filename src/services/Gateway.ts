@@ -15,6 +15,7 @@ import { reportedUsage } from "../streams/reportedUsage.ts"
 import { translatedRelay } from "../streams/translatedRelay.ts"
 import { surfaceOf } from "../surfaces/surfaceOf.ts"
 import { KeyStore } from "./KeyStore.ts"
+import { Metrics } from "./Metrics.ts"
 import { costOf, Pricing } from "./Pricing.ts"
 import { type Routed, Router } from "./Router.ts"
 import { Upstream, type UpstreamCall } from "./Upstream.ts"
@@ -43,6 +44,12 @@ interface Flight {
   readonly parsed: ParsedRequest
   readonly ts: number
   readonly startedAt: number
+}
+
+/** When the upstream call was sent and answered (for a buffered answer: its body read), for the overhead header. */
+interface Timing {
+  readonly sentAt: number
+  answeredAt: number
 }
 
 /** The upstream call planned for one request: its body in the adapter's dialect, and whether it passes through. */
@@ -74,6 +81,7 @@ export class Gateway extends Context.Service<Gateway, {
       const router = yield* Router
       const upstream = yield* Upstream
       const ledger = yield* UsageLedger
+      const metrics = yield* Metrics
       const pricing = yield* Pricing
       const startedAtSeconds = Math.floor(Date.now() / 1000)
 
@@ -108,6 +116,7 @@ export class Gateway extends Context.Service<Gateway, {
           ttftMs: outcome.ttftMs === undefined ? null : Math.round(outcome.ttftMs)
         }
         ledger.record(row)
+        metrics.settled(row, routed !== undefined)
       }
 
       const settled = (reported: ChatUsage | undefined, flight: Flight, completionChars: number): Usage =>
@@ -182,9 +191,10 @@ export class Gateway extends Context.Service<Gateway, {
 
       const notJson = () => fail(new UpstreamProtocol({ message: "Upstream answered with a body that is not JSON" }))
 
-      const buffered = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall) =>
+      const buffered = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall, timing: Timing) =>
         call.readText.pipe(
           Effect.flatMap((text) => {
+            timing.answeredAt = performance.now()
             const headers = { "content-type": "application/json", "x-request-id": flight.request.requestId }
             const body = text.trim()
             if (!body.startsWith("{") || !body.endsWith("}")) return Effect.fail(notJson())
@@ -234,20 +244,42 @@ export class Gateway extends Context.Service<Gateway, {
               target: routed.target,
               clientHeaders: flight.request.headers
             })
+            const provider = routed.candidate.provider.name
+            const timing: Timing = { sentAt: performance.now(), answeredAt: 0 }
             return upstream.send(routed.candidate, request, flight.request.signal).pipe(
-              Effect.flatMap((answer) =>
-                flight.parsed.stream ? streamed(flight, routed, planned, answer) : buffered(flight, routed, planned, answer)
-              )
+              Effect.tapError((error) => Effect.sync(() => metrics.upstream({ provider, latencyMs: undefined, reason: error.reason }))),
+              Effect.flatMap((answer) => {
+                timing.answeredAt = performance.now()
+                metrics.upstream({ provider, latencyMs: timing.answeredAt - timing.sentAt, reason: undefined })
+                const response = flight.parsed.stream
+                  ? streamed(flight, routed, planned, answer)
+                  : buffered(flight, routed, planned, answer, timing)
+                return Effect.map(response, withOverhead(flight, timing))
+              })
             )
           })
         )
       }
 
+      /**
+       * `x-sluice-overhead-ms`: time spent in the gateway before sending upstream and after its answer arrived
+       * (for buffered answers, after the body was read), excluding the upstream's own time.
+       */
+      const withOverhead = (flight: Flight, timing: Timing) => (response: Response) => {
+        const overhead = timing.sentAt - flight.startedAt + performance.now() - timing.answeredAt
+        response.headers.set("x-sluice-overhead-ms", overhead.toFixed(2))
+        return response
+      }
+
+      const countRefusal = (surface: SurfaceName) => (error: GatewayError) =>
+        Effect.sync(() => metrics.refused(surface, error.reason.status))
+
       const handle = Effect.fnUntraced(function*(request: GatewayRequest) {
         const ts = Date.now()
         const startedAt = performance.now()
-        const key = yield* keys.authenticate(request.secret)
-        const parsed = yield* parseRequest(request.surface, request.text)
+        metrics.started()
+        const key = yield* keys.authenticate(request.secret).pipe(Effect.tapError(countRefusal(request.surface)))
+        const parsed = yield* parseRequest(request.surface, request.text).pipe(Effect.tapError(countRefusal(request.surface)))
         const flight: Flight = { request, key, parsed, ts, startedAt }
         let routed: Routed | undefined
         return yield* router.resolve(parsed.model, key).pipe(

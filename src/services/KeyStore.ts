@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto"
 import { Context, Effect, Layer, Redacted } from "effect"
-import { AppConfig } from "../Config.ts"
+import { AppConfig, type GatewayConfig } from "../Config.ts"
 import { fail, type GatewayError, Unauthorized } from "../domain/GatewayError.ts"
 import { glob } from "../domain/glob.ts"
 import type { VirtualKey } from "../domain/VirtualKey.ts"
@@ -16,25 +16,32 @@ const missing = fail(new Unauthorized({
 }))
 const invalid = fail(new Unauthorized({ message: "Incorrect API key provided" }))
 
+const hashed = (keys: GatewayConfig["keys"]): ReadonlyMap<string, StoredKey> =>
+  new Map(keys.map((key) => {
+    const hash = sha256(Redacted.value(key.key))
+    const patterns = key.models.map(glob)
+    return [hash.toString("hex"), {
+      name: key.name,
+      hash,
+      captureBodies: key.captureBodies,
+      allows: (model: string) => patterns.some((pattern) => pattern.test(model))
+    }]
+  }))
+
 /** Virtual keys, held in memory as SHA-256 hashes; a presented secret is hashed and compared in constant time. */
 export class KeyStore extends Context.Service<KeyStore, {
   readonly authenticate: (secret: string | undefined) => Effect.Effect<VirtualKey, GatewayError>
+  /** Swaps in the keys of a new config at once. */
+  readonly reload: (config: GatewayConfig) => void
 }>()("sluice/services/KeyStore") {
   static readonly layer = Layer.effect(
     KeyStore,
     Effect.gen(function*() {
-      const config = yield* AppConfig
-      const byHash = new Map<string, StoredKey>()
-      for (const key of config.keys) {
-        const hash = sha256(Redacted.value(key.key))
-        const patterns = key.models.map(glob)
-        byHash.set(hash.toString("hex"), {
-          name: key.name,
-          hash,
-          allows: (model) => patterns.some((pattern) => pattern.test(model))
-        })
-      }
+      let byHash = hashed((yield* AppConfig).keys)
       return KeyStore.of({
+        reload: (config) => {
+          byHash = hashed(config.keys)
+        },
         authenticate: (secret) => {
           if (secret === undefined || secret === "") return Effect.fail(missing)
           const hash = sha256(secret)

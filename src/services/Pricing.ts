@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { AppConfig, type PriceConfig } from "../Config.ts"
+import { AppConfig, type GatewayConfig, type PriceConfig } from "../Config.ts"
 import { defaultPrices, type Price } from "../domain/defaultPrices.ts"
 import type { Usage } from "../domain/Usage.ts"
 
@@ -70,7 +70,7 @@ export const costOf = (price: Price, usage: Usage): number => {
   )
 }
 
-export interface PricingService {
+export interface PriceTable {
   /** Price for a model: config override first (exact name), then the built-in table. */
   readonly priceOf: (models: ReadonlyArray<string>) => Price | undefined
 }
@@ -85,7 +85,7 @@ interface Resolved {
  * lose to the table's price for the upstream name); within each source, candidates go in order, and each
  * name is tried exactly, then normalised.
  */
-export const makePricing = (overrides: Readonly<Record<string, PriceConfig>>): PricingService => {
+export const makePricing = (overrides: Readonly<Record<string, PriceConfig>>): PriceTable => {
   const config = indexPrices(overrides)
   const memo = new Map<string, Resolved>()
 
@@ -117,12 +117,20 @@ export const makePricing = (overrides: Readonly<Record<string, PriceConfig>>): P
   return { priceOf }
 }
 
-export class Pricing extends Context.Service<Pricing, PricingService>()("sluice/services/Pricing") {
+export class Pricing extends Context.Service<Pricing, PriceTable & {
+  /** Swaps in the price overrides of a new config at once. */
+  readonly reload: (config: GatewayConfig) => void
+}>()("sluice/services/Pricing") {
   static readonly layer: Layer.Layer<Pricing, never, AppConfig> = Layer.effect(
     Pricing,
     Effect.gen(function*() {
-      const config = yield* AppConfig
-      return Pricing.of(makePricing(config.pricing))
+      let pricing = makePricing((yield* AppConfig).pricing)
+      return Pricing.of({
+        priceOf: (models) => pricing.priceOf(models),
+        reload: (config) => {
+          pricing = makePricing(config.pricing)
+        }
+      })
     })
   )
 }

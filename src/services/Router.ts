@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { AppConfig } from "../Config.ts"
+import { AppConfig, type GatewayConfig } from "../Config.ts"
 import { closeMatches } from "../domain/closeMatches.ts"
 import { fail, Forbidden, type GatewayError, NoRoute } from "../domain/GatewayError.ts"
 import { type Candidate, type Route, routingTable } from "../domain/routingTable.ts"
@@ -35,14 +35,17 @@ export class Router extends Context.Service<Router, {
   readonly resolve: (model: string, key: VirtualKey) => Effect.Effect<Routed, GatewayError>
   /** Public model names (bare and aliases) the key may use, sorted. */
   readonly models: (key: VirtualKey) => ReadonlyArray<string>
+  /** Swaps in the routing table of a new config at once; requests already routed keep their targets. */
+  readonly reload: (config: GatewayConfig) => void
 }>()("sluice/services/Router") {
   static readonly layer = Layer.effect(
     Router,
     Effect.gen(function*() {
       const config = yield* AppConfig
-      const table = routingTable(config)
+      // The model prefix is a server setting: it stays until a restart.
       const prefix = config.server.modelPrefix === undefined ? undefined : `${config.server.modelPrefix}/`
-      const pickers = new Map([...table].map(([name, route]) => [name, weightedPicker(route)]))
+      let table = routingTable(config)
+      let pickers = new Map([...table].map(([name, route]) => [name, weightedPicker(route)]))
       const keyTurns = new Map<string, number>()
 
       const allowedBy = (key: VirtualKey, name: string, route: Route) =>
@@ -80,7 +83,12 @@ export class Router extends Context.Service<Router, {
           .map(([name]) => name)
           .sort()
 
-      return Router.of({ resolve, models })
+      const reload = (next: GatewayConfig) => {
+        table = routingTable(next)
+        pickers = new Map([...table].map(([name, route]) => [name, weightedPicker(route)]))
+      }
+
+      return Router.of({ resolve, models, reload })
     })
   )
 }

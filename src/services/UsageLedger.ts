@@ -2,6 +2,8 @@ import { getTableColumns } from "drizzle-orm"
 import { Cause, Context, Effect, Fiber, Layer, Queue } from "effect"
 import { Database } from "../db/Database.ts"
 import { type LedgerRow, requests } from "../db/schema.ts"
+import { accessLine } from "../logging/accessLine.ts"
+import { accessLogOn, log } from "../logging/log.ts"
 
 const batchSize = 1024
 const multiRow = 32
@@ -51,15 +53,24 @@ export class UsageLedger extends Context.Service<UsageLedger, {
         for (; i < rows.length; i++) one.run(...values([rows[i]!]))
       })
 
+      // Access lines go out with their batch, in one write, off the request path.
+      const logAccess = (rows: ReadonlyArray<LedgerRow>) => {
+        if (accessLogOn()) process.stdout.write(rows.map(accessLine).join(""))
+      }
+
       const write = (rows: ReadonlyArray<LedgerRow>) =>
         Effect.try(() => insertAll(rows)).pipe(
           Effect.tap(() => Effect.sync(() => { recorded += rows.length })),
           Effect.catch((cause) =>
-            Effect.sync(() => { writeErrors += rows.length }).pipe(
-              Effect.andThen(Effect.logError("ledger write failed", { rows: rows.length, cause: String(cause) }))
-            )
+            Effect.sync(() => {
+              writeErrors += rows.length
+              log("error", "ledger write failed", { rows: rows.length, cause: String(cause) })
+            })
           ),
-          Effect.ensuring(Effect.sync(() => { pending -= rows.length }))
+          Effect.ensuring(Effect.sync(() => {
+            pending -= rows.length
+            logAccess(rows)
+          }))
         )
 
       const writer = yield* Queue.takeBetween(queue, 1, batchSize).pipe(

@@ -64,25 +64,22 @@ describe("Responses API → Anthropic upstream", () => {
     expect((await gateway.rowFor(id)).status).toBe(200)
   })
 
-  test("streamed function calls come out as function_call items with complete arguments, then round trip", async () => {
-    fake.script("claude-test-1", { toolCalls: twoCalls }, 1)
-    const stream = client.responses.stream({ model: "claude-test-1", input: "weather and time in Oslo", tools })
-    const final = await stream.finalResponse()
-    const calls = final.output.filter((item) => item.type === "function_call")
-    expect(calls.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual(twoCalls.map((c) => [c.name, c.arguments]))
-    expect(new Set(calls.map((c) => c.call_id)).size).toBe(2)
-
+  test("function_call and function_call_output items become tool_use and tool_result blocks with the same ids", async () => {
+    const calls = [
+      { call_id: "toolu_A1", name: "get_weather", arguments: '{"city":"Oslo"}' },
+      { call_id: "toolu_B2", name: "get_time", arguments: '{"tz":"Europe/Oslo"}' }
+    ]
     await client.responses.create({
       model: "claude-test-1",
       tools,
       input: [
         { role: "user", content: "weather and time in Oslo" },
-        ...calls.map((c) => ({ type: "function_call" as const, call_id: c.call_id, name: c.name, arguments: c.arguments })),
+        ...calls.map((c) => ({ type: "function_call" as const, ...c })),
         ...calls.map((c) => ({ type: "function_call_output" as const, call_id: c.call_id, output: "fine" }))
       ]
     })
     const messages = (fake.last()!.body as { messages: Array<{ role: string; content: Array<Record<string, unknown>> }> }).messages
-    expect(messages[1]!.content.map((b) => [b.type, b.id])).toEqual(calls.map((c) => ["tool_use", c.call_id]))
+    expect(messages[1]!.content.map((b) => [b.type, b.id, b.input])).toEqual(calls.map((c) => ["tool_use", c.call_id, JSON.parse(c.arguments)]))
     expect(messages[2]!.content.map((b) => [b.type, b.tool_use_id])).toEqual(calls.map((c) => ["tool_result", c.call_id]))
   })
 
@@ -102,4 +99,20 @@ describe("Responses API → OpenAI-compatible upstream", () => {
     expect(fake.last()!.path).toBe("/v1/chat/completions")
     expect(fake.last()!.body).toMatchObject({ max_completion_tokens: 64, messages: [{ role: "user" }] })
   })
+})
+
+describe("Responses API: streamed function calls against every upstream dialect", () => {
+  for (const model of ["claude-test-1", "gemini-2.5-flash", "gpt-4o-mini"]) {
+    test(`${model}: function_call items with their own call ids and complete arguments`, async () => {
+      fake.script(model, { toolCalls: twoCalls }, 1)
+      const id = nextId()
+      const stream = client.responses.stream({ model, input: "weather and time in Oslo", tools }, withId(id))
+      const final = await stream.finalResponse()
+      const calls = final.output.filter((item) => item.type === "function_call")
+      expect(calls.map((c) => [c.name, JSON.parse(c.arguments)])).toEqual(twoCalls.map((c) => [c.name, c.arguments]))
+      expect(new Set(calls.map((c) => c.call_id)).size).toBe(2)
+      expect(final.status).toBe("completed")
+      expect(await gateway.rowFor(id)).toMatchObject({ status: 200, usage_source: "reported", endpoint: "responses" })
+    })
+  }
 })

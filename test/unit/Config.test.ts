@@ -51,8 +51,13 @@ describe("parseConfig", () => {
       modelPrefix: undefined,
       shutdownTimeoutMs: 30_000,
       upstreamTimeoutMs: 600_000,
-      streamIdleTimeoutMs: 300_000
+      streamIdleTimeoutMs: 300_000,
+      adminKey: undefined,
+      cors: undefined,
+      watchConfig: true
     })
+    expect(config.logging).toEqual({ level: "info", accessLog: true })
+    expect(config.ledger).toEqual({ retentionDays: undefined, captureBodies: false, captureMaxBytes: 65536 })
     expect(config.database.url).toBe("sqlite:/srv/sluice/data/sluice.db")
     expect(config.providers).toEqual([{
       name: "mock",
@@ -83,8 +88,13 @@ server:
   shutdown_timeout_ms: 5
   upstream_timeout_ms: 6
   stream_idle_timeout_ms: 7
+  admin_key: sk-admin-secret
+  cors: { origins: ["https://app.example"], headers: [x-custom] }
+  watch_config: false
 database:
   url: "sqlite::memory:"
+logging: { level: debug, access_log: false }
+ledger: { retention_days: 30, capture_bodies: true, capture_max_bytes: 2048 }
 providers:
   - name: openai
     type: openai
@@ -113,8 +123,14 @@ pricing:
       modelPrefix: "Proxy",
       shutdownTimeoutMs: 5,
       upstreamTimeoutMs: 6,
-      streamIdleTimeoutMs: 7
+      streamIdleTimeoutMs: 7,
+      adminKey: expect.anything(),
+      cors: { origins: ["https://app.example"], headers: ["x-custom"] },
+      watchConfig: false
     })
+    expect(Redacted.value(config.server.adminKey!)).toBe("sk-admin-secret")
+    expect(config.logging).toEqual({ level: "debug", accessLog: false })
+    expect(config.ledger).toEqual({ retentionDays: 30, captureBodies: true, captureMaxBytes: 2048 })
     expect(config.database.url).toBe("sqlite::memory:")
     const [provider] = config.providers
     expect(provider?.keys.map(({ key }) => Redacted.value(key))).toEqual(["sk-one", "sk-two"])

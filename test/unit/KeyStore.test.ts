@@ -22,9 +22,9 @@ const keyStoreWith = (keys: ReadonlyArray<VirtualKeyConfig>): KeyStore["Service"
   )
 
 const store = keyStoreWith([
-  { name: "alice", key: Redacted.make(aliceSecret), models: ["gpt-*", "p2/claude-sonnet"] },
-  { name: "bob", key: Redacted.make(bobSecret), models: ["*"] },
-  { name: "nobody", key: Redacted.make("sk-nobody"), models: [] }
+  { name: "alice", key: Redacted.make(aliceSecret), models: ["gpt-*", "p2/claude-sonnet"], captureBodies: false },
+  { name: "bob", key: Redacted.make(bobSecret), models: ["*"], captureBodies: false },
+  { name: "nobody", key: Redacted.make("sk-nobody"), models: [], captureBodies: false }
 ])
 
 const authOk = (secret: string | undefined): VirtualKey => Effect.runSync(store.authenticate(secret))

@@ -31,7 +31,7 @@ const routerWith = (cfg: GatewayConfig): Router["Service"] =>
 
 const keyOf = (name: string, ...patterns: ReadonlyArray<string>): VirtualKey => {
   const regexes = patterns.map(glob)
-  return { name, allows: (model) => regexes.some((regex) => regex.test(model)) }
+  return { name, allows: (model) => regexes.some((regex) => regex.test(model)), captureBodies: false }
 }
 
 const anyModel = keyOf("all", "*")

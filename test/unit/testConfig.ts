@@ -8,13 +8,19 @@ export const testServer: ServerConfig = {
   modelPrefix: undefined,
   shutdownTimeoutMs: 1_000,
   upstreamTimeoutMs: 1_000,
-  streamIdleTimeoutMs: 1_000
+  streamIdleTimeoutMs: 1_000,
+  adminKey: undefined,
+  cors: undefined,
+  watchConfig: false
 }
 
 /** A decoded config with nothing in it but what a test sets. */
 export const testConfig = (fields: Partial<GatewayConfig> = {}): GatewayConfig => ({
+  version: "test",
   server: testServer,
   database: { url: ":memory:" },
+  logging: { level: "info", accessLog: false },
+  ledger: { retentionDays: undefined, captureBodies: false, captureMaxBytes: 1024 },
   providers: [],
   models: {},
   keys: [],

@@ -1,0 +1,117 @@
+import { Context, Effect, Layer, Metric } from "effect"
+import { PrometheusMetrics } from "effect/observability"
+import type { LedgerRow } from "../db/schema.ts"
+import type { Reason } from "../domain/GatewayError.ts"
+import { UsageLedger } from "./UsageLedger.ts"
+
+const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+
+/** What the request path reports besides its ledger rows. */
+export interface UpstreamOutcome {
+  readonly provider: string
+  /** Milliseconds from sending to the upstream's response headers; undefined when it never answered. */
+  readonly latencyMs: number | undefined
+  /** Why it failed, if it did. */
+  readonly reason: Reason | undefined
+}
+
+/**
+ * The gateway's Prometheus metrics, in a registry of its own. Labels come only from configuration (model and
+ * provider names, key names) and from statuses, never from raw client input: a request for a model no route
+ * serves is labelled `model="-"`. Updates are synchronous map lookups, cheap enough for every request.
+ */
+export class Metrics extends Context.Service<Metrics, {
+  readonly started: () => void
+  /** A request that reached routing: its ledger row, as written. `routed`: whether a route was found. */
+  readonly settled: (row: LedgerRow, routed: boolean) => void
+  /** A request refused before routing (bad key, bad body): counted, without a ledger row. */
+  readonly refused: (surface: string, status: number) => void
+  readonly upstream: (outcome: UpstreamOutcome) => void
+  readonly render: () => string
+}>()("sluice/services/Metrics") {
+  static readonly layer = Layer.effect(
+    Metrics,
+    Effect.gen(function*() {
+      const ledger = yield* UsageLedger
+      const context = Context.make(Metric.MetricRegistry, new Map())
+      /** One metric object per label set, so that an update does not rebuild its series key. */
+      const series = <M>(make: (attributes: Record<string, string>) => M) => {
+        const cache = new Map<string, M>()
+        return (attributes: Record<string, string>): M => {
+          const key = Object.values(attributes).join("\u0000")
+          let metric = cache.get(key)
+          if (metric === undefined) cache.set(key, metric = make(attributes))
+          return metric
+        }
+      }
+      const counter = (name: string, description: string) =>
+        series((attributes) => Metric.counter(name, { description, attributes, incremental: true }))
+      const histogram = (name: string, description: string) =>
+        series((attributes) => Metric.histogram(name, { description, attributes, boundaries: seconds }))
+      const gauge = (name: string, description: string) => series((attributes) => Metric.gauge(name, { description, attributes }))
+
+      const requests = counter("sluice_requests_total", "Requests by surface, model, provider, status and key")
+      const duration = histogram("sluice_request_duration_seconds", "Time from request to its last byte")
+      const ttft = histogram("sluice_time_to_first_token_seconds", "Time to the first streamed byte")
+      const upstreamLatency = histogram("sluice_upstream_latency_seconds", "Time from sending upstream to its response headers")
+      const tokens = counter("sluice_tokens_total", "Tokens by model, provider and type (prompt, completion, cached)")
+      const cost = counter("sluice_cost_usd_total", "Cost in USD of priced requests")
+      const unpriced = counter("sluice_unpriced_requests_total", "Requests whose model has no price (cost unknown)")
+      const rateLimited = counter("sluice_rate_limited_total", "Requests refused for a rate limit: scope upstream or key")
+      const budgetRefusals = counter("sluice_budget_refusals_total", "Requests refused because a budget would be exceeded")
+      const retries = counter("sluice_retries_total", "Upstream attempts retried")
+      const fallbacks = counter("sluice_fallbacks_total", "Requests answered by a fallback target")
+      const providerUp = gauge("sluice_provider_up", "1 when the provider's last attempt succeeded or failed on the client's side, else 0")
+      const active = Metric.gauge("sluice_active_requests", { description: "Requests in flight" })
+      const queueDepth = Metric.gauge("sluice_ledger_queue_depth", { description: "Ledger rows waiting to be written" })
+      const ledgerRows = Metric.counter("sluice_ledger_rows_total", { description: "Ledger rows written", incremental: true })
+      const writeErrors = Metric.counter("sluice_ledger_write_errors_total", { description: "Ledger rows that failed to write", incremental: true })
+
+      // Present from the start at 0, so that dashboards and alerts see the series before the first event.
+      budgetRefusals({}).updateUnsafe(0, context)
+      retries({}).updateUnsafe(0, context)
+      fallbacks({}).updateUnsafe(0, context)
+      rateLimited({ scope: "upstream" }).updateUnsafe(0, context)
+      rateLimited({ scope: "key" }).updateUnsafe(0, context)
+      active.updateUnsafe(0, context)
+
+      let inFlight = 0
+      let written = { recorded: 0, writeErrors: 0 }
+
+      return Metrics.of({
+        started: () => active.updateUnsafe(++inFlight, context),
+        settled: (row, routed) => {
+          active.updateUnsafe(--inFlight, context)
+          const model = routed ? row.model : "-"
+          const provider = row.provider ?? "-"
+          requests({ surface: row.endpoint, model, provider, status: String(row.status), key: row.keyName ?? "-" }).updateUnsafe(1, context)
+          duration({ model, provider }).updateUnsafe(row.latencyMs / 1000, context)
+          if (row.ttftMs !== null && row.ttftMs !== undefined) ttft({ model, provider }).updateUnsafe(row.ttftMs / 1000, context)
+          if (row.promptTokens !== null && row.promptTokens !== undefined) tokens({ model, provider, type: "prompt" }).updateUnsafe(row.promptTokens, context)
+          if (row.completionTokens !== null && row.completionTokens !== undefined) tokens({ model, provider, type: "completion" }).updateUnsafe(row.completionTokens, context)
+          if (row.cachedTokens) tokens({ model, provider, type: "cached" }).updateUnsafe(row.cachedTokens, context)
+          if (row.costUsd !== null && row.costUsd !== undefined) cost({ model, provider, key: row.keyName ?? "-" }).updateUnsafe(row.costUsd, context)
+          if (row.unpriced) unpriced({ model, provider }).updateUnsafe(1, context)
+        },
+        refused: (surface, status) => {
+          active.updateUnsafe(--inFlight, context)
+          requests({ surface, model: "-", provider: "-", status: String(status), key: "-" }).updateUnsafe(1, context)
+        },
+        upstream: ({ provider, latencyMs, reason }) => {
+          if (latencyMs !== undefined) upstreamLatency({ provider }).updateUnsafe(latencyMs / 1000, context)
+          if (reason?._tag === "UpstreamRateLimited") rateLimited({ scope: "upstream" }).updateUnsafe(1, context)
+          // A client that hung up or a request the upstream rejected says nothing about the provider's health.
+          providerUp({ provider }).updateUnsafe(reason?.retryable && reason._tag !== "UpstreamRateLimited" ? 0 : 1, context)
+        },
+        render: () => {
+          const stats = ledger.stats()
+          queueDepth.updateUnsafe(stats.pending, context)
+          ledgerRows.updateUnsafe(stats.recorded - written.recorded, context)
+          writeErrors.updateUnsafe(stats.writeErrors - written.writeErrors, context)
+          written = { recorded: stats.recorded, writeErrors: stats.writeErrors }
+          return PrometheusMetrics.formatUnsafe(context)
+        }
+      })
+    })
+  )
+}
