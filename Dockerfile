@@ -15,5 +15,7 @@ WORKDIR /data
 ENV CONFIG_PATH=/etc/sluice/config.yaml DATABASE_URL=sqlite:/data/sluice.db
 VOLUME /data
 EXPOSE 8080
+# `sluice health` GETs /health on $PORT (default 8080): the small image has no curl.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/sluice", "health"]
 ENTRYPOINT ["/usr/local/bin/sluice"]
 CMD ["serve"]

@@ -96,7 +96,8 @@ const serve = async (path: string | undefined) => {
       development: false
     }).server!
 
-  log("info", "sluice started", summary(config, `http://${host}:${server.port}`))
+  // Printed whatever the log level: it is how an operator (and a supervisor) learns where the gateway listens.
+  console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), msg: "sluice started", ...summary(config, `http://${host}:${server.port}`) }))
 
   const reload = (trigger: string) => void Effect.runPromise(Effect.ignore(services.reloader.reload(trigger)))
   const watcher = config.server.watchConfig ? watchConfig(path || process.env.CONFIG_PATH || "config.yaml", () => reload("file change")) : undefined

@@ -21,7 +21,10 @@ export const requests = sqliteTable("requests", {
   costUsd: real("cost_usd"),
   unpriced: integer("unpriced", { mode: "boolean" }).notNull(),
   latencyMs: integer("latency_ms").notNull(),
-  ttftMs: integer("ttft_ms")
+  ttftMs: integer("ttft_ms"),
+  /** Captured bodies, only for keys (or a ledger) with body capture on, cut at `ledger.capture_max_bytes`. */
+  requestBody: text("request_body"),
+  responseBody: text("response_body")
 }, (table) => [index("requests_ts").on(table.ts)])
 
 export type LedgerRow = Omit<typeof requests.$inferInsert, "id">

@@ -1,6 +1,8 @@
 import { Context, Effect, Layer, Predicate, Result } from "effect"
 import type { LedgerRow } from "../db/schema.ts"
 import type { ChatRequest, Unsupported } from "../domain/Chat.ts"
+import { AppConfig } from "../Config.ts"
+import { capBytes } from "../domain/capBytes.ts"
 import { estimateTokens } from "../domain/estimateTokens.ts"
 import { fail, type GatewayError, invalidRequest, UpstreamProtocol } from "../domain/GatewayError.ts"
 import { type ParsedRequest, parseRequest, type SurfaceName } from "../domain/parseRequest.ts"
@@ -82,6 +84,8 @@ export class Gateway extends Context.Service<Gateway, {
       const upstream = yield* Upstream
       const ledger = yield* UsageLedger
       const metrics = yield* Metrics
+      const { captureBodies, captureMaxBytes } = (yield* AppConfig).ledger
+      const captures = (flight: Flight) => captureBodies || flight.key.captureBodies
       const pricing = yield* Pricing
       const startedAtSeconds = Math.floor(Date.now() / 1000)
 
@@ -90,6 +94,7 @@ export class Gateway extends Context.Service<Gateway, {
         error?: string | undefined
         usage?: Usage | undefined
         ttftMs?: number | undefined
+        responseBody?: string | undefined
       }) => {
         const price = routed === undefined
           ? undefined
@@ -113,7 +118,13 @@ export class Gateway extends Context.Service<Gateway, {
           costUsd: usage === undefined || price === undefined ? null : costOf(price, usage),
           unpriced: routed !== undefined && price === undefined,
           latencyMs: Math.round(performance.now() - flight.startedAt),
-          ttftMs: outcome.ttftMs === undefined ? null : Math.round(outcome.ttftMs)
+          ttftMs: outcome.ttftMs === undefined ? null : Math.round(outcome.ttftMs),
+          ...(captures(flight)
+            ? {
+              requestBody: capBytes(flight.request.text, captureMaxBytes),
+              responseBody: outcome.responseBody === undefined ? null : capBytes(outcome.responseBody, captureMaxBytes)
+            }
+            : {})
         }
         ledger.record(row)
         metrics.settled(row, routed !== undefined)
@@ -178,12 +189,14 @@ export class Gateway extends Context.Service<Gateway, {
         const stream = relaySse(body, relay, {
           idleTimeoutMs: call.idleTimeoutMs,
           abortUpstream: call.abort,
+          captureChars: captures(flight) ? captureMaxBytes : 0,
           onEnd: (outcome) =>
             settle(flight, routed, {
               status: outcome.status,
               error: outcome.error,
               usage: settled(outcome.usage, flight, outcome.completionChars),
-              ttftMs: outcome.firstByteAt === undefined ? undefined : outcome.firstByteAt - flight.startedAt
+              ttftMs: outcome.firstByteAt === undefined ? undefined : outcome.firstByteAt - flight.startedAt,
+              responseBody: outcome.captured
             })
         })
         return Effect.succeed(new Response(stream, { headers: { ...sseHeaders, "x-request-id": flight.request.requestId } }))
@@ -201,7 +214,7 @@ export class Gateway extends Context.Service<Gateway, {
             const { adapter } = routed.candidate
             if (plan.passthrough && adapter.dialect === "openai") {
               const reported = reportedUsage(body)
-              settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)) })
+              settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)), responseBody: text })
               return Effect.succeed(new Response(text, { headers }))
             }
             let json: unknown
@@ -211,25 +224,24 @@ export class Gateway extends Context.Service<Gateway, {
               return Effect.fail(notJson())
             }
             if (flight.request.surface === "count_tokens") {
-              settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "reported" } })
+              settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "reported" }, responseBody: text })
               return Effect.succeed(new Response(text, { headers }))
             }
             const chat = adapter.translator.toChat(json)
             if (chat === undefined) {
               return Effect.fail(fail(new UpstreamProtocol({ message: `Upstream answered 200 with a body that is not ${adapter.dialect}'s format` })))
             }
-            settle(flight, routed, { status: 200, usage: settled(chatUsage(chat), flight, 0) })
-            if (plan.passthrough) return Effect.succeed(new Response(text, { headers }))
-            const out = surfaceOf(flight.request.surface).fromChat(chat, flight.parsed.model)
-            return Effect.succeed(new Response(JSON.stringify(out), { headers }))
+            const out = plan.passthrough ? text : JSON.stringify(surfaceOf(flight.request.surface).fromChat(chat, flight.parsed.model))
+            settle(flight, routed, { status: 200, usage: settled(chatUsage(chat), flight, 0), responseBody: out })
+            return Effect.succeed(new Response(out, { headers }))
           })
         )
 
       /** Anthropic's token count, answered by Anthropic upstreams and estimated locally for every other. */
       const countLocally = (flight: Flight, routed: Routed) => {
-        const inputTokens = estimateTokens(flight.request.text)
-        settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "estimated" } })
-        return Effect.succeed(Response.json({ input_tokens: inputTokens }, { headers: { "x-request-id": flight.request.requestId } }))
+        const body = JSON.stringify({ input_tokens: estimateTokens(flight.request.text) })
+        settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "estimated" }, responseBody: body })
+        return Effect.succeed(new Response(body, { headers: { "content-type": "application/json", "x-request-id": flight.request.requestId } }))
       }
 
       const call = (flight: Flight, routed: Routed) => {

@@ -8,6 +8,8 @@ export interface StreamOutcome {
   /** Characters of generated text seen, for a local estimate when the upstream reported no usage. */
   readonly completionChars: number
   readonly firstByteAt: number | undefined
+  /** What the client was sent, up to `captureChars`, when capture is on. */
+  readonly captured: string | undefined
 }
 
 /** Why a relay gave up on the upstream's stream. */
@@ -40,6 +42,8 @@ export interface RelayOptions {
   readonly idleTimeoutMs: number
   readonly abortUpstream: () => void
   readonly onEnd: (outcome: StreamOutcome) => void
+  /** Keep what is sent to the client, up to this many characters (0: capture off). */
+  readonly captureChars: number
 }
 
 const encoder = new TextEncoder()
@@ -58,11 +62,12 @@ export const relaySse = (upstream: ReadableStream<Uint8Array>, relay: EventRelay
   let firstByteAt: number | undefined
   let ended = false
   let idle = false
+  let captured: string | undefined = options.captureChars > 0 ? "" : undefined
 
   const end = (status: number, error?: string) => {
     if (ended) return
     ended = true
-    options.onEnd({ status, error, usage: relay.usage(), completionChars: relay.completionChars(), firstByteAt })
+    options.onEnd({ status, error, usage: relay.usage(), completionChars: relay.completionChars(), firstByteAt, captured })
   }
 
   /** The client's text for complete events, up to a failing one if any, or up to the upstream's last word. */
@@ -88,6 +93,7 @@ export const relaySse = (upstream: ReadableStream<Uint8Array>, relay: EventRelay
   const send = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
     if (text === "") return
     firstByteAt ??= performance.now()
+    if (captured !== undefined && captured.length < options.captureChars) captured += text.slice(0, options.captureChars - captured.length)
     controller.enqueue(encoder.encode(text))
   }
 

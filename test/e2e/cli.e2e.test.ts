@@ -313,6 +313,11 @@ keys:
       expect(health.status).toBe(200)
       const refused = await fetch(`http://127.0.0.1:${filePort}/health`).then(() => "answered", () => "refused")
       expect(refused).toBe("refused")
+      // `sluice health`, the container health check, reads the same PORT.
+      expect(run(["health"], dir, { PORT: String(envPort) }).exitCode).toBe(0)
+      const down = run(["health", "--url", `http://127.0.0.1:${filePort}/health`], dir)
+      expect(down.exitCode).toBe(1)
+      expect(down.stderr).toContain("unhealthy")
       expectNoSecret(gateway.output())
     } finally {
       expect(await gateway.stop("SIGTERM")).toBe(0)

@@ -25,6 +25,8 @@ export interface LedgerRow {
   readonly unpriced: number
   readonly latency_ms: number
   readonly ttft_ms: number | null
+  readonly request_body: string | null
+  readonly response_body: string | null
 }
 
 /** A gateway process, ready: it has logged the address it listens on. */
@@ -37,6 +39,8 @@ export interface SpawnedGateway {
   readonly exited: Promise<number>
   /** Sends the signal (if still running) and resolves with the exit code. */
   readonly stop: (signal?: NodeJS.Signals) => Promise<number>
+  /** Sends a signal without waiting (e.g. SIGHUP). */
+  readonly signal: (signal: NodeJS.Signals) => void
 }
 
 export interface RunningGateway extends SpawnedGateway {
@@ -46,6 +50,8 @@ export interface RunningGateway extends SpawnedGateway {
   readonly waitForRows: (count: number, timeoutMs?: number) => Promise<Array<LedgerRow>>
   /** The row of the request sent with this `x-request-id` (polls: rows are written in batches). */
   readonly rowFor: (requestId: string, timeoutMs?: number) => Promise<LedgerRow>
+  /** Rewrites the config file (same server and database settings) with this YAML, as an operator would. */
+  readonly writeConfig: (config: string) => void
 }
 
 export interface SpawnOptions {
@@ -93,7 +99,8 @@ export const spawnGateway = async (options: SpawnOptions): Promise<SpawnedGatewa
     stop: async (signal = "SIGTERM") => {
       if (proc.exitCode === null) proc.kill(signal)
       return proc.exited
-    }
+    },
+    signal: (signal) => proc.kill(signal)
   }
 }
 
@@ -139,7 +146,9 @@ export const startGateway = async (options: StartOptions): Promise<RunningGatewa
   const configPath = join(dir, "config.yaml")
   const dbPath = join(dir, "sluice.db")
   const server = ["host: 127.0.0.1", "port: 0", "shutdown_timeout_ms: 5000", ...(options.server ? [options.server] : [])]
-  writeFileSync(configPath, `server: { ${server.join(", ")} }\ndatabase: { url: "sqlite:${dbPath}" }\n${options.config}`)
+  const writeConfig = (config: string) =>
+    writeFileSync(configPath, `server: { ${server.join(", ")} }\ndatabase: { url: "sqlite:${dbPath}" }\n${config}`)
+  writeConfig(options.config)
   const gateway = await spawnGateway({ configPath, cwd: dir, binary: options.binary, env: options.env })
 
   const rows = () => {
@@ -164,6 +173,7 @@ export const startGateway = async (options: StartOptions): Promise<RunningGatewa
   return {
     ...gateway,
     dir,
+    writeConfig,
     rows,
     rowFor: (requestId, timeoutMs = 3000) =>
       poll(() => rows().find((row) => row.request_id === requestId), timeoutMs, `the ledger row of ${requestId}`),

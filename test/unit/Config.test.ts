@@ -347,6 +347,34 @@ providers:
     expect(overridden.success.providers[0]?.keys.map(({ key }) => Redacted.value(key))).toEqual(["sk-real"])
   })
 
+  test("LOG_LEVEL wins over logging.level; a bad one is reported with its origin", async () => {
+    const dir = tempDir({ "config.yaml": `logging: { level: info }\n${minimal}` })
+    const debug = await load(join(dir, "config.yaml"), { LOG_LEVEL: "DEBUG" })
+    if (Result.isFailure(debug)) throw debug.failure
+    expect(debug.success.logging.level).toBe("debug")
+    const bad = await load(join(dir, "config.yaml"), { LOG_LEVEL: "loud" })
+    if (Result.isSuccess(bad)) throw new Error("expected a ConfigError")
+    expect(bad.failure.problems).toEqual([{ path: "logging.level", message: 'expected one of debug, info, warn, error, got "loud"', origin: "env LOG_LEVEL" }])
+  })
+
+  test("the version is a hash of the file and its .env: it changes with either, and only with them", async () => {
+    const dir = tempDir({ "config.yaml": minimal, ".env": "A=1\n" })
+    const path = join(dir, "config.yaml")
+    const version = async () => {
+      const result = await load(path, {})
+      if (Result.isFailure(result)) throw result.failure
+      return result.success.version
+    }
+    const first = await version()
+    expect(first).toMatch(/^[0-9a-f]{16}$/)
+    expect(await version()).toBe(first)
+    writeFileSync(join(dir, ".env"), "A=2\n")
+    const second = await version()
+    expect(second).not.toBe(first)
+    writeFileSync(path, `${minimal}\n# a comment\n`)
+    expect(await version()).not.toBe(second)
+  })
+
   test("HOST and PORT win over the file", async () => {
     const dir = tempDir({ "config.yaml": `server: { host: 1.2.3.4, port: 1000 }\n${minimal}`, ".env": "PORT=2000\n" })
     const fromDotEnv = await load(join(dir, "config.yaml"), {})

@@ -10,8 +10,10 @@ const finish = `data: {"id":"c1","object":"chat.completion.chunk","choices":[{"i
 const usage = `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10,"prompt_tokens_details":{"cached_tokens":2}}}\n\n`
 const done = "data: [DONE]\n\n"
 
-const relay = (body: ReadableStream<Uint8Array>, options: RelayOptions & { clientWantsUsage: boolean }) =>
-  relaySse(body, openaiPassthrough(options.clientWantsUsage), options)
+const relay = (
+  body: ReadableStream<Uint8Array>,
+  options: Omit<RelayOptions, "captureChars"> & { clientWantsUsage: boolean; captureChars?: number }
+) => relaySse(body, openaiPassthrough(options.clientWantsUsage), { captureChars: 0, ...options })
 
 type Part = string | Uint8Array | Error | { wait: number }
 
@@ -179,5 +181,20 @@ describe("relaySse with the OpenAI passthrough relay", () => {
     expect(outcome?.completionChars).toBe(4)
     expect(outcome?.usage).toBeUndefined()
     expect(aborted).toBe(1)
+  })
+
+  test("captures what the client was sent, cut at the limit, only when asked", async () => {
+    let outcome: StreamOutcome | undefined
+    const stream = relay(upstream([chunk("a"), finish, done]), {
+      clientWantsUsage: false,
+      idleTimeoutMs: 1000,
+      abortUpstream: () => {},
+      onEnd: (o) => { outcome = o },
+      captureChars: 20
+    })
+    await new Response(stream).text()
+    expect(outcome?.captured).toBe(chunk("a").slice(0, 20))
+    const { outcome: off } = await run([chunk("a"), finish, done])
+    expect(off.captured).toBeUndefined()
   })
 })

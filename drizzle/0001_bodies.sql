@@ -1,0 +1,2 @@
+ALTER TABLE `requests` ADD `request_body` text;--> statement-breakpoint
+ALTER TABLE `requests` ADD `response_body` text;
