@@ -42,6 +42,13 @@ export interface LoggingConfig {
   readonly accessLog: boolean
 }
 
+export interface TelemetryConfig {
+  /** An OTLP/HTTP collector's base URL (traces go to `/v1/traces`); undefined: no traces. */
+  readonly otlpEndpoint: string | undefined
+  readonly serviceName: string
+  readonly exportIntervalMs: number
+}
+
 export interface LedgerConfig {
   /** Rows (and captured bodies) older than this are deleted; undefined keeps everything. */
   readonly retentionDays: number | undefined
@@ -95,6 +102,7 @@ export interface GatewayConfig {
   readonly database: { readonly url: string }
   readonly logging: LoggingConfig
   readonly ledger: LedgerConfig
+  readonly telemetry: TelemetryConfig
   readonly providers: ReadonlyArray<ProviderConfig>
   readonly models: Readonly<Record<string, ModelConfig>>
   readonly keys: ReadonlyArray<VirtualKeyConfig>

@@ -42,6 +42,15 @@ const Ledger = Schema.Struct({
   capture_max_bytes: Schema.optionalKey(PositiveInt)
 })
 
+const Telemetry = Schema.Struct({
+  // Empty (e.g. `${OTLP_ENDPOINT:-}`) means no traces.
+  otlp_endpoint: Schema.optionalKey(
+    Schema.String.check(Schema.makeFilter((text) => text === "" || isHttpUrl(text), { expected: "an http(s) URL" }))
+  ),
+  service_name: Schema.optionalKey(NonEmpty),
+  export_interval_ms: Schema.optionalKey(PositiveInt)
+})
+
 const Provider = Schema.Struct({
   name: Schema.String.check(
     Schema.isPattern(/^[A-Za-z0-9_.-]+$/, { expected: "a name of letters, digits, '_', '.' or '-'" })
@@ -80,6 +89,7 @@ export const RawConfig = Schema.Struct({
   database: Schema.optionalKey(Schema.Struct({ url: Schema.optionalKey(NonEmpty) })),
   logging: Schema.optionalKey(Logging),
   ledger: Schema.optionalKey(Ledger),
+  telemetry: Schema.optionalKey(Telemetry),
   providers: Schema.Array(Provider).check(Schema.isMinLength(1)),
   models: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ targets: ModelNames }))),
   keys: Schema.optionalKey(Schema.Array(VirtualKey)),

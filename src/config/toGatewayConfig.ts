@@ -63,6 +63,11 @@ export const toGatewayConfig = (raw: RawConfig, baseDir: string): Omit<GatewayCo
   server: toServer(raw.server ?? {}),
   database: { url: resolveDatabaseUrl(raw.database?.url ?? "sqlite:./data/sluice.db", baseDir) },
   logging: { level: raw.logging?.level ?? "info", accessLog: raw.logging?.access_log ?? true },
+  telemetry: {
+    otlpEndpoint: raw.telemetry?.otlp_endpoint || undefined,
+    serviceName: raw.telemetry?.service_name ?? "sluice",
+    exportIntervalMs: raw.telemetry?.export_interval_ms ?? 5000
+  },
   ledger: {
     retentionDays: raw.ledger?.retention_days,
     captureBodies: raw.ledger?.capture_bodies ?? false,

@@ -16,8 +16,10 @@ import { relaySse } from "../streams/relaySse.ts"
 import { reportedUsage } from "../streams/reportedUsage.ts"
 import { translatedRelay } from "../streams/translatedRelay.ts"
 import { surfaceOf } from "../surfaces/surfaceOf.ts"
+import { requestSpans } from "../telemetry/requestSpans.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { Metrics } from "./Metrics.ts"
+import { Tracing } from "./Tracing.ts"
 import { costOf, Pricing } from "./Pricing.ts"
 import { type Routed, Router } from "./Router.ts"
 import { Upstream, type UpstreamCall } from "./Upstream.ts"
@@ -46,10 +48,13 @@ interface Flight {
   readonly parsed: ParsedRequest
   readonly ts: number
   readonly startedAt: number
+  /** Set once the upstream call is sent (for the overhead header and the trace). */
+  attempt: Attempt | undefined
 }
 
-/** When the upstream call was sent and answered (for a buffered answer: its body read), for the overhead header. */
-interface Timing {
+/** When the upstream call was sent and answered (for a buffered answer: its body read), and where it went. */
+interface Attempt {
+  readonly url: string
   readonly sentAt: number
   answeredAt: number
 }
@@ -84,6 +89,7 @@ export class Gateway extends Context.Service<Gateway, {
       const upstream = yield* Upstream
       const ledger = yield* UsageLedger
       const metrics = yield* Metrics
+      const tracing = yield* Tracing
       const { captureBodies, captureMaxBytes } = (yield* AppConfig).ledger
       const captures = (flight: Flight) => captureBodies || flight.key.captureBodies
       const pricing = yield* Pricing
@@ -128,6 +134,18 @@ export class Gateway extends Context.Service<Gateway, {
         }
         ledger.record(row)
         metrics.settled(row, routed !== undefined)
+        if (tracing.enabled) {
+          const origin = performance.timeOrigin
+          tracing.record(requestSpans({
+            row,
+            traceparent: flight.request.headers.get("traceparent"),
+            providerType: routed?.candidate.provider.type,
+            upstreamUrl: flight.attempt?.url,
+            startedAt: origin + flight.startedAt,
+            sentAt: flight.attempt === undefined ? undefined : origin + flight.attempt.sentAt,
+            endedAt: origin + performance.now()
+          }))
+        }
       }
 
       const settled = (reported: ChatUsage | undefined, flight: Flight, completionChars: number): Usage =>
@@ -204,10 +222,10 @@ export class Gateway extends Context.Service<Gateway, {
 
       const notJson = () => fail(new UpstreamProtocol({ message: "Upstream answered with a body that is not JSON" }))
 
-      const buffered = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall, timing: Timing) =>
+      const buffered = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall, attempt: Attempt) =>
         call.readText.pipe(
           Effect.flatMap((text) => {
-            timing.answeredAt = performance.now()
+            attempt.answeredAt = performance.now()
             const headers = { "content-type": "application/json", "x-request-id": flight.request.requestId }
             const body = text.trim()
             if (!body.startsWith("{") || !body.endsWith("}")) return Effect.fail(notJson())
@@ -257,16 +275,17 @@ export class Gateway extends Context.Service<Gateway, {
               clientHeaders: flight.request.headers
             })
             const provider = routed.candidate.provider.name
-            const timing: Timing = { sentAt: performance.now(), answeredAt: 0 }
+            const attempt: Attempt = { url: request.url, sentAt: performance.now(), answeredAt: 0 }
+            flight.attempt = attempt
             return upstream.send(routed.candidate, request, flight.request.signal).pipe(
               Effect.tapError((error) => Effect.sync(() => metrics.upstream({ provider, latencyMs: undefined, reason: error.reason }))),
               Effect.flatMap((answer) => {
-                timing.answeredAt = performance.now()
-                metrics.upstream({ provider, latencyMs: timing.answeredAt - timing.sentAt, reason: undefined })
+                attempt.answeredAt = performance.now()
+                metrics.upstream({ provider, latencyMs: attempt.answeredAt - attempt.sentAt, reason: undefined })
                 const response = flight.parsed.stream
                   ? streamed(flight, routed, planned, answer)
-                  : buffered(flight, routed, planned, answer, timing)
-                return Effect.map(response, withOverhead(flight, timing))
+                  : buffered(flight, routed, planned, answer, attempt)
+                return Effect.map(response, withOverhead(flight, attempt))
               })
             )
           })
@@ -277,8 +296,8 @@ export class Gateway extends Context.Service<Gateway, {
        * `x-sluice-overhead-ms`: time spent in the gateway before sending upstream and after its answer arrived
        * (for buffered answers, after the body was read), excluding the upstream's own time.
        */
-      const withOverhead = (flight: Flight, timing: Timing) => (response: Response) => {
-        const overhead = timing.sentAt - flight.startedAt + performance.now() - timing.answeredAt
+      const withOverhead = (flight: Flight, attempt: Attempt) => (response: Response) => {
+        const overhead = attempt.sentAt - flight.startedAt + performance.now() - attempt.answeredAt
         response.headers.set("x-sluice-overhead-ms", overhead.toFixed(2))
         return response
       }
@@ -292,7 +311,7 @@ export class Gateway extends Context.Service<Gateway, {
         metrics.started()
         const key = yield* keys.authenticate(request.secret).pipe(Effect.tapError(countRefusal(request.surface)))
         const parsed = yield* parseRequest(request.surface, request.text).pipe(Effect.tapError(countRefusal(request.surface)))
-        const flight: Flight = { request, key, parsed, ts, startedAt }
+        const flight: Flight = { request, key, parsed, ts, startedAt, attempt: undefined }
         let routed: Routed | undefined
         return yield* router.resolve(parsed.model, key).pipe(
           Effect.flatMap((r) => {

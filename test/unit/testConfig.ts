@@ -21,6 +21,7 @@ export const testConfig = (fields: Partial<GatewayConfig> = {}): GatewayConfig =
   database: { url: ":memory:" },
   logging: { level: "info", accessLog: false },
   ledger: { retentionDays: undefined, captureBodies: false, captureMaxBytes: 1024 },
+  telemetry: { otlpEndpoint: undefined, serviceName: "sluice", exportIntervalMs: 1000 },
   providers: [],
   models: {},
   keys: [],
