@@ -275,13 +275,16 @@ export class Gateway extends Context.Service<Gateway, {
               clientHeaders: flight.request.headers
             })
             const provider = routed.candidate.provider.name
+            // Upstream keys are labelled by position (#1, #2…), never by value.
+            const keyIndex = routed.candidate.provider.keys.findIndex(({ key }) => key === routed.target.key)
+            const upstreamKey = keyIndex < 0 ? "-" : `#${keyIndex + 1}`
             const attempt: Attempt = { url: request.url, sentAt: performance.now(), answeredAt: 0 }
             flight.attempt = attempt
             return upstream.send(routed.candidate, request, flight.request.signal).pipe(
-              Effect.tapError((error) => Effect.sync(() => metrics.upstream({ provider, latencyMs: undefined, reason: error.reason }))),
+              Effect.tapError((error) => Effect.sync(() => metrics.upstream({ provider, upstreamKey, latencyMs: undefined, reason: error.reason }))),
               Effect.flatMap((answer) => {
                 attempt.answeredAt = performance.now()
-                metrics.upstream({ provider, latencyMs: attempt.answeredAt - attempt.sentAt, reason: undefined })
+                metrics.upstream({ provider, upstreamKey, latencyMs: attempt.answeredAt - attempt.sentAt, reason: undefined })
                 const response = flight.parsed.stream
                   ? streamed(flight, routed, planned, answer)
                   : buffered(flight, routed, planned, answer, attempt)

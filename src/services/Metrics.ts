@@ -9,6 +9,8 @@ const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 /** What the request path reports besides its ledger rows. */
 export interface UpstreamOutcome {
   readonly provider: string
+  /** Which of the provider's keys: `#1`, `#2`… (`-` for a provider without keys). */
+  readonly upstreamKey: string
   /** Milliseconds from sending to the upstream's response headers; undefined when it never answered. */
   readonly latencyMs: number | undefined
   /** Why it failed, if it did. */
@@ -61,7 +63,7 @@ export class Metrics extends Context.Service<Metrics, {
       const budgetRefusals = counter("sluice_budget_refusals_total", "Requests refused because a budget would be exceeded")
       const retries = counter("sluice_retries_total", "Upstream attempts retried")
       const fallbacks = counter("sluice_fallbacks_total", "Requests answered by a fallback target")
-      const providerUp = gauge("sluice_provider_up", "1 when the provider's last attempt succeeded or failed on the client's side, else 0")
+      const providerUp = gauge("sluice_provider_up", "1 when the last attempt on this provider key did not fail on the upstream's side, else 0")
       const active = Metric.gauge("sluice_active_requests", { description: "Requests in flight" })
       const queueDepth = Metric.gauge("sluice_ledger_queue_depth", { description: "Ledger rows waiting to be written" })
       const ledgerRows = Metric.counter("sluice_ledger_rows_total", { description: "Ledger rows written", incremental: true })
@@ -97,11 +99,11 @@ export class Metrics extends Context.Service<Metrics, {
           active.updateUnsafe(--inFlight, context)
           requests({ surface, model: "-", provider: "-", status: String(status), key: "-" }).updateUnsafe(1, context)
         },
-        upstream: ({ provider, latencyMs, reason }) => {
+        upstream: ({ provider, upstreamKey, latencyMs, reason }) => {
           if (latencyMs !== undefined) upstreamLatency({ provider }).updateUnsafe(latencyMs / 1000, context)
           if (reason?._tag === "UpstreamRateLimited") rateLimited({ scope: "upstream" }).updateUnsafe(1, context)
           // A client that hung up or a request the upstream rejected says nothing about the provider's health.
-          providerUp({ provider }).updateUnsafe(reason?.retryable && reason._tag !== "UpstreamRateLimited" ? 0 : 1, context)
+          providerUp({ provider, key: upstreamKey }).updateUnsafe(reason?.retryable && reason._tag !== "UpstreamRateLimited" ? 0 : 1, context)
         },
         render: () => {
           const stats = ledger.stats()

@@ -68,7 +68,7 @@ describe("metrics", () => {
     expect(valueOf(after, "sluice_request_duration_seconds_count", { model: "gpt-4o-mini" })).toBeGreaterThanOrEqual(2)
     expect(valueOf(after, "sluice_time_to_first_token_seconds_count", { model: "gpt-4o-mini" })).toBeGreaterThanOrEqual(1)
     expect(valueOf(after, "sluice_upstream_latency_seconds_count", { provider: "fake" })).toBeGreaterThanOrEqual(2)
-    expect(valueOf(after, "sluice_provider_up", { provider: "fake" })).toBe(1)
+    expect(valueOf(after, "sluice_provider_up", { provider: "fake", key: "#1" })).toBe(1)
     expect(valueOf(after, "sluice_active_requests")).toBe(0)
     expect(valueOf(after, "sluice_ledger_rows_total")).toBeGreaterThanOrEqual(3)
     for (const name of ["sluice_ledger_queue_depth", "sluice_ledger_write_errors_total", "sluice_retries_total", "sluice_fallbacks_total", "sluice_budget_refusals_total"]) {
@@ -84,9 +84,11 @@ describe("metrics", () => {
     await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }).catch(() => {})
     const down = await scrape()
     expect(valueOf(down, "sluice_rate_limited_total", { scope: "upstream" }) - valueOf(before, "sluice_rate_limited_total", { scope: "upstream" })).toBe(1)
-    expect(valueOf(down, "sluice_provider_up", { provider: "fake" })).toBe(0)
+    expect(valueOf(down, "sluice_provider_up", { provider: "fake", key: "#1" })).toBe(0)
+    // Upstream keys are labelled by position, never by value.
+    expect(down.some((s) => Object.values(s.labels).includes(upstreamKey))).toBe(false)
     await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
-    expect(valueOf(await scrape(), "sluice_provider_up", { provider: "fake" })).toBe(1)
+    expect(valueOf(await scrape(), "sluice_provider_up", { provider: "fake", key: "#1" })).toBe(1)
   })
 
   test("x-sluice-overhead-ms: the gateway's own time, excluding the upstream's", async () => {
