@@ -58,8 +58,42 @@ export interface LedgerConfig {
   readonly captureMaxBytes: number
 }
 
+/** An upstream key's limits; undefined means unlimited. */
+export interface LimitsConfig {
+  readonly rpm?: number | undefined
+  readonly tpm?: number | undefined
+  readonly rpd?: number | undefined
+  readonly tpr?: number | undefined
+  readonly concurrency?: number | undefined
+}
+
 export interface ProviderKeyConfig {
   readonly key: Redacted.Redacted<string>
+  readonly limits: LimitsConfig
+  readonly disabled: boolean
+}
+
+export type Strategy = "weighted" | "priority" | "random" | "least-busy" | "latency" | "headroom"
+
+export interface CircuitConfig {
+  readonly consecutiveFailures: number
+  readonly errorRate: number
+  readonly minRequests: number
+  readonly windowMs: number
+  readonly openMs: number
+}
+
+/** Retries, fallbacks and waiting for capacity, for every request. */
+export interface ResilienceConfig {
+  /** Attempts per request, the first included (1: no retry). */
+  readonly maxAttempts: number
+  readonly backoffMs: number
+  readonly maxBackoffMs: number
+  /** Retries and waits stop once this much time has passed since the request arrived. */
+  readonly deadlineMs: number
+  /** How long a request waits for capacity when every target is saturated or cooling down. */
+  readonly queueTimeoutMs: number
+  readonly circuit: CircuitConfig
 }
 
 export interface ProviderConfig {
@@ -72,6 +106,7 @@ export interface ProviderConfig {
   readonly modelMap: Readonly<Record<string, string>>
   readonly headers: Readonly<Record<string, string>>
   readonly tlsVerify: boolean
+  readonly disabled: boolean
   /** Azure OpenAI's `api-version` query parameter. */
   readonly apiVersion: string | undefined
   readonly timeoutMs: number | undefined
@@ -79,7 +114,11 @@ export interface ProviderConfig {
 }
 
 export interface ModelConfig {
-  readonly targets: ReadonlyArray<string>
+  /** An alias's targets; undefined for settings of a model providers serve under this name. */
+  readonly targets: ReadonlyArray<string> | undefined
+  readonly strategy: Strategy
+  /** Models tried, in order, when every target of this one has failed or is unavailable. */
+  readonly fallbacks: ReadonlyArray<string>
 }
 
 export interface VirtualKeyConfig {
@@ -103,6 +142,7 @@ export interface GatewayConfig {
   readonly logging: LoggingConfig
   readonly ledger: LedgerConfig
   readonly telemetry: TelemetryConfig
+  readonly resilience: ResilienceConfig
   readonly providers: ReadonlyArray<ProviderConfig>
   readonly models: Readonly<Record<string, ModelConfig>>
   readonly keys: ReadonlyArray<VirtualKeyConfig>

@@ -42,6 +42,31 @@ const Ledger = Schema.Struct({
   capture_max_bytes: Schema.optionalKey(PositiveInt)
 })
 
+const Limits = Schema.Struct({
+  rpm: Schema.optionalKey(PositiveInt),
+  tpm: Schema.optionalKey(PositiveInt),
+  rpd: Schema.optionalKey(PositiveInt),
+  tpr: Schema.optionalKey(PositiveInt),
+  concurrency: Schema.optionalKey(PositiveInt)
+})
+
+const Strategy = Schema.Literals(["weighted", "priority", "random", "least-busy", "latency", "headroom"])
+
+const Resilience = Schema.Struct({
+  max_attempts: Schema.optionalKey(PositiveInt),
+  backoff_ms: Schema.optionalKey(NonNegativeInt),
+  max_backoff_ms: Schema.optionalKey(NonNegativeInt),
+  deadline_ms: Schema.optionalKey(PositiveInt),
+  queue_timeout_ms: Schema.optionalKey(NonNegativeInt),
+  circuit: Schema.optionalKey(Schema.Struct({
+    consecutive_failures: Schema.optionalKey(PositiveInt),
+    error_rate: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
+    min_requests: Schema.optionalKey(PositiveInt),
+    window_ms: Schema.optionalKey(PositiveInt),
+    open_ms: Schema.optionalKey(PositiveInt)
+  }))
+})
+
 const Telemetry = Schema.Struct({
   // Empty (e.g. `${OTLP_ENDPOINT:-}`) means no traces.
   otlp_endpoint: Schema.optionalKey(
@@ -59,7 +84,13 @@ const Provider = Schema.Struct({
     message: `unknown provider type; valid types: ${providerTypes.join(", ")}`
   }),
   base_url: Schema.optionalKey(Schema.String.check(Schema.makeFilter(isHttpUrl, { expected: "an http(s) URL" }))),
-  keys: Schema.optionalKey(Schema.Array(Schema.Union([Secret, Schema.Struct({ key: Secret })]))),
+  keys: Schema.optionalKey(Schema.Array(Schema.Union([
+    Secret,
+    Schema.Struct({ key: Secret, limits: Schema.optionalKey(Limits), disabled: Schema.optionalKey(Schema.Boolean) })
+  ]))),
+  /** Limits of each of the provider's keys, unless a key sets its own. */
+  limits: Schema.optionalKey(Limits),
+  disabled: Schema.optionalKey(Schema.Boolean),
   weight: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThan(0))),
   models: ModelNames,
   model_map: Schema.optionalKey(Schema.Record(Schema.String, NonEmpty)),
@@ -91,7 +122,12 @@ export const RawConfig = Schema.Struct({
   ledger: Schema.optionalKey(Ledger),
   telemetry: Schema.optionalKey(Telemetry),
   providers: Schema.Array(Provider).check(Schema.isMinLength(1)),
-  models: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ targets: ModelNames }))),
+  models: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
+    targets: Schema.optionalKey(ModelNames),
+    strategy: Schema.optionalKey(Strategy),
+    fallbacks: Schema.optionalKey(Schema.Array(NonEmpty))
+  }))),
+  resilience: Schema.optionalKey(Resilience),
   keys: Schema.optionalKey(Schema.Array(VirtualKey)),
   pricing: Schema.optionalKey(Schema.Record(Schema.String, Price))
 })

@@ -68,16 +68,17 @@ const servesModel = (providerList: ReadonlyArray<Entry>) => (target: string): bo
 
 const aliasProblems = (aliases: Entry, serves: (target: string) => boolean): ReadonlyArray<PathProblem> =>
   Object.entries(aliases).flatMap(([alias, definition]) => {
-    const targets = record(definition).targets
-    if (!Array.isArray(targets)) return []
-    return targets.flatMap((target: unknown, index) =>
-      !Predicate.isString(target) || serves(target) || (target !== alias && Object.hasOwn(aliases, target))
-        ? []
-        : [{
-          path: ["models", alias, "targets", index],
-          message: `no provider serves "${target}" and it is not another alias`
-        }]
-    )
+    const { targets, fallbacks } = record(definition)
+    const routable = (name: unknown) => !Predicate.isString(name) || serves(name) || (name !== alias && Object.hasOwn(aliases, name))
+    const unknown = (field: string) => (name: unknown, index: number): ReadonlyArray<PathProblem> =>
+      routable(name) ? [] : [{ path: ["models", alias, field, index], message: `no provider serves "${String(name)}" and it is not another alias` }]
+    return [
+      ...(targets === undefined && !serves(alias)
+        ? [{ path: ["models", alias], message: `no provider serves "${alias}": list its targets to make it an alias` }]
+        : []),
+      ...(Array.isArray(targets) ? targets.flatMap(unknown("targets")) : []),
+      ...(Array.isArray(fallbacks) ? fallbacks.flatMap(unknown("fallbacks")) : [])
+    ]
   })
 
 /** Rules that relate several fields: unique names and secrets, provider requirements, alias targets. */

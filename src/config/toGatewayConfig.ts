@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from "node:path"
 import { Redacted } from "effect"
-import type { GatewayConfig, PriceConfig, ProviderConfig, ServerConfig, VirtualKeyConfig } from "../Config.ts"
+import type { GatewayConfig, PriceConfig, ProviderConfig, ResilienceConfig, ServerConfig, VirtualKeyConfig } from "../Config.ts"
 import type { RawConfig } from "./RawConfig.ts"
 
 type RawServer = NonNullable<RawConfig["server"]>
@@ -28,7 +28,12 @@ const toProvider = (provider: RawProvider): ProviderConfig => ({
   name: provider.name,
   type: provider.type,
   baseUrl: provider.base_url,
-  keys: (provider.keys ?? []).map((entry) => ({ key: secret(typeof entry === "object" ? entry.key : entry) })),
+  keys: (provider.keys ?? []).map((entry) =>
+    typeof entry === "object"
+      ? { key: secret(entry.key), limits: entry.limits ?? provider.limits ?? {}, disabled: entry.disabled ?? false }
+      : { key: secret(entry), limits: provider.limits ?? {}, disabled: false }
+  ),
+  disabled: provider.disabled ?? false,
   weight: provider.weight ?? 1,
   models: provider.models,
   modelMap: provider.model_map ?? {},
@@ -37,6 +42,21 @@ const toProvider = (provider: RawProvider): ProviderConfig => ({
   apiVersion: provider.api_version,
   timeoutMs: provider.timeout_ms,
   streamIdleTimeoutMs: provider.stream_idle_timeout_ms
+})
+
+const toResilience = (resilience: NonNullable<RawConfig["resilience"]>): ResilienceConfig => ({
+  maxAttempts: resilience.max_attempts ?? 3,
+  backoffMs: resilience.backoff_ms ?? 250,
+  maxBackoffMs: resilience.max_backoff_ms ?? 4000,
+  deadlineMs: resilience.deadline_ms ?? 600_000,
+  queueTimeoutMs: resilience.queue_timeout_ms ?? 3000,
+  circuit: {
+    consecutiveFailures: resilience.circuit?.consecutive_failures ?? 5,
+    errorRate: resilience.circuit?.error_rate ?? 0.5,
+    minRequests: resilience.circuit?.min_requests ?? 10,
+    windowMs: resilience.circuit?.window_ms ?? 30_000,
+    openMs: resilience.circuit?.open_ms ?? 15_000
+  }
 })
 
 const toVirtualKey = (key: RawKey): VirtualKeyConfig => ({
@@ -63,6 +83,7 @@ export const toGatewayConfig = (raw: RawConfig, baseDir: string): Omit<GatewayCo
   server: toServer(raw.server ?? {}),
   database: { url: resolveDatabaseUrl(raw.database?.url ?? "sqlite:./data/sluice.db", baseDir) },
   logging: { level: raw.logging?.level ?? "info", accessLog: raw.logging?.access_log ?? true },
+  resilience: toResilience(raw.resilience ?? {}),
   telemetry: {
     otlpEndpoint: raw.telemetry?.otlp_endpoint || undefined,
     serviceName: raw.telemetry?.service_name ?? "sluice",
@@ -74,7 +95,11 @@ export const toGatewayConfig = (raw: RawConfig, baseDir: string): Omit<GatewayCo
     captureMaxBytes: raw.ledger?.capture_max_bytes ?? 64 * 1024
   },
   providers: raw.providers.map(toProvider),
-  models: raw.models ?? {},
+  models: Object.fromEntries(Object.entries(raw.models ?? {}).map(([name, model]) => [name, {
+    targets: model.targets,
+    strategy: model.strategy ?? "weighted",
+    fallbacks: model.fallbacks ?? []
+  }])),
   keys: (raw.keys ?? []).map(toVirtualKey),
   pricing: Object.fromEntries(Object.entries(raw.pricing ?? {}).map(([model, price]) => [model, toPrice(price)]))
 })

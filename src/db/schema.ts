@@ -22,6 +22,8 @@ export const requests = sqliteTable("requests", {
   unpriced: integer("unpriced", { mode: "boolean" }).notNull(),
   latencyMs: integer("latency_ms").notNull(),
   ttftMs: integer("ttft_ms"),
+  /** Upstream attempts made (retries and fallbacks included); the row's provider is the one that answered last. */
+  attempts: integer("attempts").notNull().default(1),
   /** Captured bodies, only for keys (or a ledger) with body capture on, cut at `ledger.capture_max_bytes`. */
   requestBody: text("request_body"),
   responseBody: text("response_body")

@@ -57,6 +57,17 @@ export class NoRoute extends Schema.TaggedClass<NoRoute>()("NoRoute", {
   }
 }
 
+/** The gateway's own limits refused the request (upstream capacity exhausted past the queue deadline, a key's rate limit). */
+export class RateLimited extends Schema.TaggedClass<RateLimited>()("RateLimited", {
+  message: Schema.String,
+  code: Schema.String,
+  retryAfterMs: Schema.NullOr(Schema.Number)
+}) {
+  get status() { return 429 }
+  get retryable() { return false }
+  get type() { return "rate_limit_error" }
+}
+
 /** The upstream answered with a 4xx other than 429: its status and message are passed through. */
 export class UpstreamRejected extends Schema.TaggedClass<UpstreamRejected>()("UpstreamRejected", {
   status: Schema.Number,
@@ -121,6 +132,7 @@ export const Reason = Schema.Union([
   InvalidRequest,
   PayloadTooLarge,
   NoRoute,
+  RateLimited,
   UpstreamRejected,
   UpstreamRateLimited,
   UpstreamUnavailable,

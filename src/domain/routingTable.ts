@@ -56,7 +56,7 @@ export const routingTable = (config: GatewayConfig): ReadonlyMap<string, Route> 
   }
   const resolveAlias = (name: string, seen: Set<string>): Array<Candidate> => {
     const alias = config.models[name]
-    if (alias === undefined || seen.has(name)) return [...(table.get(name)?.candidates ?? [])]
+    if (alias?.targets === undefined || seen.has(name)) return [...(table.get(name)?.candidates ?? [])]
     seen.add(name)
     return alias.targets.flatMap((target) => resolveAlias(target, seen))
   }

@@ -18,7 +18,7 @@ export const errorResponse = (status: number, error: ErrorBody, headers: Record<
 /** A gateway error as its HTTP response: status, the surface's error body and `retry-after` from the reason. */
 export const errorFor = ({ reason }: GatewayError, requestId: string, errorBody: Surface["errorBody"] = openaiErrorBody) => {
   const headers: Record<string, string> = { "content-type": "application/json", "x-request-id": requestId }
-  if (reason._tag === "UpstreamRateLimited" && reason.retryAfterMs !== null) {
+  if ((reason._tag === "UpstreamRateLimited" || reason._tag === "RateLimited") && reason.retryAfterMs !== null) {
     headers["retry-after"] = String(Math.ceil(reason.retryAfterMs / 1000))
   }
   return new Response(JSON.stringify(errorBody(reason)), { status: reason.status, headers })

@@ -4,7 +4,8 @@ import type { ChatRequest, Unsupported } from "../domain/Chat.ts"
 import { AppConfig } from "../Config.ts"
 import { capBytes } from "../domain/capBytes.ts"
 import { estimateTokens } from "../domain/estimateTokens.ts"
-import { fail, type GatewayError, invalidRequest, UpstreamProtocol } from "../domain/GatewayError.ts"
+import { fail, type GatewayError, invalidRequest, RateLimited, UpstreamProtocol } from "../domain/GatewayError.ts"
+import { maxTokensOf } from "../domain/maxTokensOf.ts"
 import { type ParsedRequest, parseRequest, type SurfaceName } from "../domain/parseRequest.ts"
 import type { Usage } from "../domain/Usage.ts"
 import type { VirtualKey } from "../domain/VirtualKey.ts"
@@ -19,9 +20,10 @@ import { surfaceOf } from "../surfaces/surfaceOf.ts"
 import { requestSpans } from "../telemetry/requestSpans.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { Metrics } from "./Metrics.ts"
+import { type Lease, ProviderPool } from "./ProviderPool.ts"
 import { Tracing } from "./Tracing.ts"
 import { costOf, Pricing } from "./Pricing.ts"
-import { type Routed, Router } from "./Router.ts"
+import { type Resolved, type Routed, Router } from "./Router.ts"
 import { Upstream, type UpstreamCall } from "./Upstream.ts"
 import { UsageLedger } from "./UsageLedger.ts"
 
@@ -50,6 +52,9 @@ interface Flight {
   readonly startedAt: number
   /** Set once the upstream call is sent (for the overhead header and the trace). */
   attempt: Attempt | undefined
+  /** The target of the current attempt: released when the request settles. */
+  lease: Lease | undefined
+  attempts: number
 }
 
 /** When the upstream call was sent and answered (for a buffered answer: its body read), and where it went. */
@@ -89,6 +94,8 @@ export class Gateway extends Context.Service<Gateway, {
       const upstream = yield* Upstream
       const ledger = yield* UsageLedger
       const metrics = yield* Metrics
+      const pool = yield* ProviderPool
+      const { resilience } = yield* AppConfig
       const tracing = yield* Tracing
       const { captureBodies, captureMaxBytes } = (yield* AppConfig).ledger
       const captures = (flight: Flight) => captureBodies || flight.key.captureBodies
@@ -125,6 +132,7 @@ export class Gateway extends Context.Service<Gateway, {
           unpriced: routed !== undefined && price === undefined,
           latencyMs: Math.round(performance.now() - flight.startedAt),
           ttftMs: outcome.ttftMs === undefined ? null : Math.round(outcome.ttftMs),
+          attempts: flight.attempts,
           ...(captures(flight)
             ? {
               requestBody: capBytes(flight.request.text, captureMaxBytes),
@@ -134,6 +142,11 @@ export class Gateway extends Context.Service<Gateway, {
         }
         ledger.record(row)
         metrics.settled(row, routed !== undefined)
+        flight.lease?.released({
+          status: outcome.status,
+          tokens: usage === undefined ? undefined : usage.promptTokens + usage.completionTokens,
+          ttftMs: outcome.ttftMs
+        })
         if (tracing.enabled) {
           const origin = performance.timeOrigin
           tracing.record(requestSpans({
@@ -262,9 +275,9 @@ export class Gateway extends Context.Service<Gateway, {
         return Effect.succeed(new Response(body, { headers: { "content-type": "application/json", "x-request-id": flight.request.requestId } }))
       }
 
-      const call = (flight: Flight, routed: Routed) => {
+      /** One attempt on the leased target: the answer's Response, or why it failed (for the caller to retry or not). */
+      const callTarget = (flight: Flight, routed: Routed, lease: Lease) => {
         const { adapter } = routed.candidate
-        if (flight.request.surface === "count_tokens" && adapter.dialect !== "anthropic") return countLocally(flight, routed)
         return plan(flight, routed).pipe(
           Effect.flatMap((planned) => {
             const request = adapter.toRequest({
@@ -275,15 +288,14 @@ export class Gateway extends Context.Service<Gateway, {
               clientHeaders: flight.request.headers
             })
             const provider = routed.candidate.provider.name
-            // Upstream keys are labelled by position (#1, #2…), never by value.
-            const keyIndex = routed.candidate.provider.keys.findIndex(({ key }) => key === routed.target.key)
-            const upstreamKey = keyIndex < 0 ? "-" : `#${keyIndex + 1}`
+            const upstreamKey = lease.pooled.keyLabel
             const attempt: Attempt = { url: request.url, sentAt: performance.now(), answeredAt: 0 }
             flight.attempt = attempt
             return upstream.send(routed.candidate, request, flight.request.signal).pipe(
               Effect.tapError((error) => Effect.sync(() => metrics.upstream({ provider, upstreamKey, latencyMs: undefined, reason: error.reason }))),
               Effect.flatMap((answer) => {
                 attempt.answeredAt = performance.now()
+                lease.answered(attempt.answeredAt - attempt.sentAt, answer.response.headers)
                 metrics.upstream({ provider, upstreamKey, latencyMs: attempt.answeredAt - attempt.sentAt, reason: undefined })
                 const response = flight.parsed.stream
                   ? streamed(flight, routed, planned, answer)
@@ -305,6 +317,78 @@ export class Gateway extends Context.Service<Gateway, {
         return response
       }
 
+      const backoff = (attempt: number) => {
+        const { backoffMs, maxBackoffMs } = resilience
+        // Full jitter: anywhere up to the exponential bound, so that retries from many clients spread out.
+        return Math.random() * Math.min(maxBackoffMs, backoffMs * 2 ** Math.max(0, attempt - 1))
+      }
+
+      /**
+       * Attempts until one answers: the model's targets by its strategy (after a failure, the failed key's
+       * siblings first, then other providers), then its fallback models. Only retryable reasons retry, within
+       * `max_attempts` and the request's deadline; when every target is saturated or cooling down the request
+       * waits for the earliest capacity up to `queue_timeout_ms`, then gets 429 with Retry-After. Once an answer
+       * has started, nothing switches: a stream that breaks later ends with an error event.
+       */
+      const attemptAll = (flight: Flight, first: Resolved, onRouted: (routed: Routed) => void) =>
+        Effect.gen(function*() {
+          const deadline = flight.startedAt + resilience.deadlineMs
+          const tokens = estimateTokens(flight.request.text) + maxTokensOf(flight.parsed.body)
+          let lastError: GatewayError | undefined
+          let soonest = Infinity
+          for (const [index, name] of [first.model, ...first.fallbacks].entries()) {
+            const resolved = index === 0 ? first : yield* Effect.orElseSucceed(router.resolve(name, flight.key), () => undefined)
+            if (resolved === undefined) continue
+            const failed = new Set<string>()
+            let prefer: string | undefined
+            let waitingSince: number | undefined
+            while (flight.attempts < resilience.maxAttempts && performance.now() < deadline) {
+              const options = { tokens, excluded: failed, prefer }
+              let acquired = pool.acquire(resolved.model, resolved.strategy, resolved.candidates, options)
+              if ("waitMs" in acquired && failed.size > 0) {
+                // No other target is left: the failed ones may take the retry, after a backoff.
+                yield* Effect.sleep(Math.min(backoff(flight.attempts), Math.max(0, deadline - performance.now())))
+                acquired = pool.acquire(resolved.model, resolved.strategy, resolved.candidates, { tokens, excluded: new Set(), prefer })
+              }
+              if ("waitMs" in acquired) {
+                const now = performance.now()
+                waitingSince ??= now
+                const until = Math.min(deadline, waitingSince + resilience.queueTimeoutMs)
+                if (Number.isFinite(acquired.waitMs) && now + acquired.waitMs <= until) {
+                  // A concurrency refusal has no time (0): capacity returns when some request settles.
+                  yield* Effect.sleep(Math.max(5, Math.min(acquired.waitMs, 25)))
+                  continue
+                }
+                soonest = Math.min(soonest, acquired.waitMs)
+                break
+              }
+              const { lease } = acquired
+              flight.attempts++
+              flight.lease = lease
+              const routed: Routed = { model: resolved.model, candidate: lease.pooled.candidate, target: lease.pooled.target }
+              onRouted(routed)
+              const result = yield* Effect.result(callTarget(flight, routed, lease))
+              if (Result.isSuccess(result)) {
+                metrics.resilience(flight.attempts - 1, index > 0)
+                return result.success
+              }
+              const error = result.failure
+              lease.failed(error.reason, undefined)
+              lastError = error
+              if (!error.reason.retryable) return yield* Effect.fail(error)
+              failed.add(lease.pooled.id)
+              prefer = lease.pooled.candidate.provider.name
+            }
+          }
+          metrics.resilience(Math.max(0, flight.attempts - 1), false)
+          if (lastError !== undefined) return yield* Effect.fail(lastError)
+          return yield* Effect.fail(fail(new RateLimited({
+            message: `Every upstream serving '${first.model}' is at capacity or cooling down; try again later.`,
+            code: "upstream_capacity",
+            retryAfterMs: Number.isFinite(soonest) ? Math.max(1000, soonest) : null
+          })))
+        })
+
       const countRefusal = (surface: SurfaceName) => (error: GatewayError) =>
         Effect.sync(() => metrics.refused(surface, error.reason.status))
 
@@ -314,12 +398,18 @@ export class Gateway extends Context.Service<Gateway, {
         metrics.started()
         const key = yield* keys.authenticate(request.secret).pipe(Effect.tapError(countRefusal(request.surface)))
         const parsed = yield* parseRequest(request.surface, request.text).pipe(Effect.tapError(countRefusal(request.surface)))
-        const flight: Flight = { request, key, parsed, ts, startedAt, attempt: undefined }
+        const flight: Flight = { request, key, parsed, ts, startedAt, attempt: undefined, lease: undefined, attempts: 0 }
         let routed: Routed | undefined
         return yield* router.resolve(parsed.model, key).pipe(
-          Effect.flatMap((r) => {
-            routed = r
-            return call(flight, r)
+          Effect.flatMap((resolved) => {
+            if (request.surface === "count_tokens" && !resolved.candidates.some((c) => c.adapter.dialect === "anthropic")) {
+              const candidate = resolved.candidates[0]!
+              return countLocally(flight, { model: resolved.model, candidate, target: { provider: candidate.settings, key: undefined, upstreamModel: candidate.upstreamModel } })
+            }
+            const anthropicOnly = request.surface === "count_tokens"
+              ? { ...resolved, candidates: resolved.candidates.filter((c) => c.adapter.dialect === "anthropic") }
+              : resolved
+            return attemptAll(flight, anthropicOnly, (r) => { routed = r })
           }),
           Effect.tapError((error) =>
             Effect.sync(() => settle(flight, routed, { status: error.reason.status, error: error.message }))

@@ -29,6 +29,8 @@ export class Metrics extends Context.Service<Metrics, {
   /** A request refused before routing (bad key, bad body): counted, without a ledger row. */
   readonly refused: (surface: string, status: number) => void
   readonly upstream: (outcome: UpstreamOutcome) => void
+  /** A request's extra attempts, and whether a fallback model answered it. */
+  readonly resilience: (retries: number, fellBack: boolean) => void
   readonly render: () => string
 }>()("sluice/services/Metrics") {
   static readonly layer = Layer.effect(
@@ -104,6 +106,10 @@ export class Metrics extends Context.Service<Metrics, {
           if (reason?._tag === "UpstreamRateLimited") rateLimited({ scope: "upstream" }).updateUnsafe(1, context)
           // A client that hung up or a request the upstream rejected says nothing about the provider's health.
           providerUp({ provider, key: upstreamKey }).updateUnsafe(reason?.retryable && reason._tag !== "UpstreamRateLimited" ? 0 : 1, context)
+        },
+        resilience: (retried, fellBack) => {
+          if (retried > 0) retries({}).updateUnsafe(retried, context)
+          if (fellBack) fallbacks({}).updateUnsafe(1, context)
         },
         render: () => {
           const stats = ledger.stats()

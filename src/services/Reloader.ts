@@ -3,6 +3,7 @@ import { AppConfig, type ConfigError, type GatewayConfig, loadConfig } from "../
 import { configureLogging, log } from "../logging/log.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { Pricing } from "./Pricing.ts"
+import { ProviderPool } from "./ProviderPool.ts"
 import { Router } from "./Router.ts"
 
 export interface ConfigVersion {
@@ -46,6 +47,7 @@ export class Reloader extends Context.Service<Reloader, {
         const router = yield* Router
         const keys = yield* KeyStore
         const pricing = yield* Pricing
+        const pool = yield* ProviderPool
         let current = yield* AppConfig
         let loadedAt = new Date().toISOString()
         configureLogging(current.logging)
@@ -57,6 +59,7 @@ export class Reloader extends Context.Service<Reloader, {
           router.reload(next)
           keys.reload(next)
           pricing.reload(next)
+          pool.reload(next)
           configureLogging(next.logging)
           current = { ...next, server: current.server, database: current.database, ledger: current.ledger }
           loadedAt = new Date().toISOString()

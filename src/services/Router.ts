@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { AppConfig, type GatewayConfig } from "../Config.ts"
+import { AppConfig, type GatewayConfig, type Strategy } from "../Config.ts"
 import { closeMatches } from "../domain/closeMatches.ts"
 import { fail, Forbidden, type GatewayError, NoRoute } from "../domain/GatewayError.ts"
 import { type Candidate, type Route, routingTable } from "../domain/routingTable.ts"
@@ -13,26 +13,18 @@ export interface Routed {
   readonly target: Target
 }
 
-/** Smooth weighted round robin (nginx's): even spread, exact proportions over every cycle of the weights. */
-const weightedPicker = (route: Route) => {
-  const current = new Float64Array(route.candidates.length)
-  return (allowed: ReadonlyArray<boolean>): Candidate | undefined => {
-    let total = 0
-    let best = -1
-    route.candidates.forEach((candidate, i) => {
-      if (!allowed[i]) return
-      current[i]! += candidate.provider.weight
-      total += candidate.provider.weight
-      if (best < 0 || current[i]! > current[best]!) best = i
-    })
-    if (best < 0) return undefined
-    current[best]! -= total
-    return route.candidates[best]
-  }
+/** The targets a request may use for one model, and how the pool balances and falls back among them. */
+export interface Resolved {
+  readonly model: string
+  readonly candidates: ReadonlyArray<Candidate>
+  readonly strategy: Strategy
+  /** Models to try when every candidate has failed or is unavailable. */
+  readonly fallbacks: ReadonlyArray<string>
 }
 
 export class Router extends Context.Service<Router, {
-  readonly resolve: (model: string, key: VirtualKey) => Effect.Effect<Routed, GatewayError>
+  /** The candidates of a model that the key may use; NoRoute (404) or Forbidden (403) otherwise. */
+  readonly resolve: (model: string, key: VirtualKey) => Effect.Effect<Resolved, GatewayError>
   /** Public model names (bare and aliases) the key may use, sorted. */
   readonly models: (key: VirtualKey) => ReadonlyArray<string>
   /** Swaps in the routing table of a new config at once; requests already routed keep their targets. */
@@ -45,39 +37,33 @@ export class Router extends Context.Service<Router, {
       // The model prefix is a server setting: it stays until a restart.
       const prefix = config.server.modelPrefix === undefined ? undefined : `${config.server.modelPrefix}/`
       let table = routingTable(config)
-      let pickers = new Map([...table].map(([name, route]) => [name, weightedPicker(route)]))
-      const keyTurns = new Map<string, number>()
+      let models = config.models
 
       const allowedBy = (key: VirtualKey, name: string, route: Route) =>
         route.candidates.map((candidate) => key.allows(name) || key.allows(candidate.qualified))
 
-      const providerKey = (candidate: Candidate) => {
-        const keys = candidate.provider.keys
-        if (keys.length === 0) return undefined
-        const turn = keyTurns.get(candidate.provider.name) ?? 0
-        keyTurns.set(candidate.provider.name, turn + 1)
-        return keys[turn % keys.length]!.key
-      }
-
-      const resolve = (requested: string, key: VirtualKey): Effect.Effect<Routed, GatewayError> => {
+      const resolve = (requested: string, key: VirtualKey): Effect.Effect<Resolved, GatewayError> => {
         const model = prefix !== undefined && requested.startsWith(prefix) ? requested.slice(prefix.length) : requested
         const route = table.get(model)
         if (route === undefined) {
           const listed = [...table].filter(([, r]) => r.listed).map(([name]) => name)
           return Effect.fail(fail(new NoRoute({ model: requested, suggestions: closeMatches(model, listed) })))
         }
-        const candidate = pickers.get(model)!(allowedBy(key, model, route))
-        if (candidate === undefined) {
+        const allowed = allowedBy(key, model, route)
+        const candidates = route.candidates.filter((_candidate, i) => allowed[i])
+        if (candidates.length === 0) {
           return Effect.fail(fail(new Forbidden({ message: `The key '${key.name}' is not allowed to use the model '${requested}'` })))
         }
+        const settings = models[model]
         return Effect.succeed({
           model,
-          candidate,
-          target: { provider: candidate.settings, key: providerKey(candidate), upstreamModel: candidate.upstreamModel }
+          candidates,
+          strategy: settings?.strategy ?? "weighted",
+          fallbacks: settings?.fallbacks ?? []
         })
       }
 
-      const models = (key: VirtualKey) =>
+      const listed = (key: VirtualKey) =>
         [...table]
           .filter(([name, route]) => route.listed && allowedBy(key, name, route).some(Boolean))
           .map(([name]) => name)
@@ -85,10 +71,10 @@ export class Router extends Context.Service<Router, {
 
       const reload = (next: GatewayConfig) => {
         table = routingTable(next)
-        pickers = new Map([...table].map(([name, route]) => [name, weightedPicker(route)]))
+        models = next.models
       }
 
-      return Router.of({ resolve, models, reload })
+      return Router.of({ resolve, models: listed, reload })
     })
   )
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import OpenAI from "openai"
 import type { ChatCompletionChunk } from "openai/resources/chat/completions"
 import { type FakeUpstream, startFakeUpstream } from "../fake/upstream.ts"
-import { devKey, type LedgerRow, type RunningGateway, startGateway } from "./harness.ts"
+import { devKey, type LedgerRow, type RunningGateway, startGateway, singleAttempt } from "./harness.ts"
 
 const upstreamKey = "sk-upstream-1"
 const limitedKey = "sk-test-limited-0123456789"
@@ -26,6 +26,9 @@ providers:
   - { name: slow, type: openai-compatible, base_url: "${fakeUrl}", keys: ["${upstreamKey}"], timeout_ms: 300, stream_idle_timeout_ms: 300, models: [slow-model] }
   - { name: badkey, type: openai-compatible, base_url: "${fakeUrl}", keys: ["sk-upstream-wrong"], models: [badkey-model] }
   - { name: dead, type: openai-compatible, base_url: "${deadUrl}", keys: ["${upstreamKey}"], models: [dead-model] }
+  # Its own key: a 429's cooldown stays away from the other tests.
+  - { name: limited-upstream, type: openai-compatible, base_url: "${fakeUrl}", keys: ["${upstreamKey}"], models: [rl-model] }
+${singleAttempt}
 keys:
   - { name: dev, key: "${devKey}", models: ["*"] }
   - { name: limited, key: "${limitedKey}", models: [gpt-4o-mini] }
@@ -444,8 +447,8 @@ describe("upstream errors with a status", () => {
   })
 
   test("upstream 429 with retry-after: 7 → SDK RateLimitError 429 with retry-after", async () => {
-    fake.script("gpt-4o", { status: 429, headers: { "retry-after": "7" } }, 1)
-    const error = apiError(await rejection(client.chat.completions.create({ model: "gpt-4o", messages: hello }, opts(routed("err-upstream-429")))))
+    fake.script("rl-model", { status: 429, headers: { "retry-after": "7" } }, 1)
+    const error = apiError(await rejection(client.chat.completions.create({ model: "rl-model", messages: hello }, opts(routed("err-upstream-429")))))
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
     expect(error.status).toBe(429)
     expect(error.headers?.get("retry-after")).toBe("7")

@@ -113,6 +113,12 @@ export interface StartOptions {
   readonly env?: Record<string, string>
 }
 
+/**
+ * Retries off and a circuit that never opens: for suites that inject one fault at a time to see how it surfaces,
+ * not how the gateway recovers from it (resilience.e2e does that).
+ */
+export const singleAttempt = "resilience: { max_attempts: 1, circuit: { consecutive_failures: 1000, min_requests: 1000 } }"
+
 /** A config YAML with one `openai-compatible` provider pointing at a fake upstream, and the dev key. */
 export const basicConfig = (upstreamUrl: string, extra = "") => `
 providers:
@@ -130,6 +136,9 @@ providers:
   - { name: oa, type: openai-compatible, base_url: "${fake.url}", keys: ["sk-upstream-1"], models: [gpt-4o-mini] }
   - { name: claude, type: anthropic, base_url: "${fake.origin}", keys: ["sk-ant-upstream"], models: [claude-test-1] }
   - { name: gem, type: gemini, base_url: "${fake.origin}/v1beta", keys: ["gem-upstream-key"], models: [gemini-2.5-flash] }
+  # Its own key, so that a 429's cooldown stays away from the other tests' Anthropic key.
+  - { name: claude-limited, type: anthropic, base_url: "${fake.origin}", keys: ["sk-ant-upstream"], models: [claude-rl] }
+${singleAttempt}
 keys:
   - { name: dev, key: "${devKey}", models: ["*"] }
 pricing:

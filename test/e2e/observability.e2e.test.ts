@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import OpenAI from "openai"
 import { type FakeUpstream, startFakeUpstream } from "../fake/upstream.ts"
-import { basicConfig, devKey, type RunningGateway, startGateway } from "./harness.ts"
+import { basicConfig, devKey, type RunningGateway, singleAttempt, startGateway } from "./harness.ts"
 import { parsePrometheus, valueOf } from "./prometheus.ts"
 
 const adminKey = "sk-admin-0123456789abcdef"
@@ -11,7 +11,7 @@ let fake: FakeUpstream
 let gateway: RunningGateway
 let client: OpenAI
 
-const config = (extra = "") => basicConfig(fake.url, `pricing:\n  gpt-4o-mini: { input_per_mtok: 1, output_per_mtok: 2 }\n${extra}`)
+const config = (extra = "") => basicConfig(fake.url, `pricing:\n  gpt-4o-mini: { input_per_mtok: 1, output_per_mtok: 2 }\n${singleAttempt}\n${extra}`)
 
 beforeAll(async () => {
   fake = await startFakeUpstream({ keys: [upstreamKey] })
@@ -78,7 +78,8 @@ describe("metrics", () => {
 
   test("an upstream 429 counts as an upstream rate limit; a 5xx marks the provider down until it answers again", async () => {
     const before = await scrape()
-    fake.script("gpt-4o-mini", { status: 429, headers: { "retry-after": "1" } }, 1)
+    // retry-after 0: the key's cooldown ends at once, so that the next request reaches the upstream.
+    fake.script("gpt-4o-mini", { status: 429, headers: { "retry-after": "0" } }, 1)
     await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }).catch(() => {})
     fake.script("gpt-4o-mini", { status: 503 }, 1)
     await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }).catch(() => {})

@@ -123,9 +123,9 @@ describe("openai SDK → Anthropic upstream", () => {
   })
 
   test("Anthropic's 429 becomes OpenAI's, with retry-after", async () => {
-    fake.script("claude-test-1", { status: 429, headers: { "retry-after": "7" } }, 1)
+    fake.script("claude-rl", { status: 429, headers: { "retry-after": "7" } }, 1)
     const error = await client.chat.completions
-      .create({ model: "claude-test-1", messages: [{ role: "user", content: "hi" }] })
+      .create({ model: "claude-rl", messages: [{ role: "user", content: "hi" }] })
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OpenAI.RateLimitError)
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get("retry-after")).toBe("7")

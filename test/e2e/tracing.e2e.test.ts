@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import OpenAI from "openai"
 import { type FakeUpstream, startFakeUpstream } from "../fake/upstream.ts"
-import { basicConfig, devKey, startGateway } from "./harness.ts"
+import { basicConfig, devKey, singleAttempt, startGateway } from "./harness.ts"
 
 interface OtlpAttribute { key: string; value: { stringValue?: string; intValue?: string; doubleValue?: number; boolValue?: boolean } }
 interface OtlpSpan {
@@ -53,7 +53,7 @@ const parentId = "00f067aa0ba902b7"
 describe("OpenTelemetry traces over OTLP/HTTP", () => {
   test("a server span per request and a client span per upstream attempt, with GenAI attributes, in the caller's trace", async () => {
     const gateway = await startGateway({
-      config: `${basicConfig(fake.url)}telemetry: { otlp_endpoint: "http://127.0.0.1:${collector.port}", export_interval_ms: 60000, service_name: sluice-test }\n`
+      config: `${basicConfig(fake.url)}${singleAttempt}\ntelemetry: { otlp_endpoint: "http://127.0.0.1:${collector.port}", export_interval_ms: 60000, service_name: sluice-test }\n`
     })
     const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: devKey, maxRetries: 0 })
     await client.chat.completions.create(

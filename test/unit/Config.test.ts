@@ -69,10 +69,19 @@ describe("parseConfig", () => {
       modelMap: {},
       headers: {},
       tlsVerify: true,
+      disabled: false,
       apiVersion: undefined,
       timeoutMs: undefined,
       streamIdleTimeoutMs: undefined
     }])
+    expect(config.resilience).toEqual({
+      maxAttempts: 3,
+      backoffMs: 250,
+      maxBackoffMs: 4000,
+      deadlineMs: 600_000,
+      queueTimeoutMs: 3000,
+      circuit: { consecutiveFailures: 5, errorRate: 0.5, minRequests: 10, windowMs: 30_000, openMs: 15_000 }
+    })
     expect(config.models).toEqual({})
     expect(config.keys).toEqual([])
     expect(config.pricing).toEqual({})
@@ -108,7 +117,7 @@ providers:
     timeout_ms: 100
     stream_idle_timeout_ms: 200
 models:
-  smart: { targets: [gpt-4o, openai/gpt-4o] }
+  smart: { targets: [gpt-4o, openai/gpt-4o], strategy: "weighted", fallbacks: [] }
 keys:
   - { name: dev, key: sk-dev, models: ["gpt-*"] }
   - { name: ops, key: sk-ops }
@@ -143,7 +152,7 @@ pricing:
       timeoutMs: 100,
       streamIdleTimeoutMs: 200
     })
-    expect(config.models).toEqual({ smart: { targets: ["gpt-4o", "openai/gpt-4o"] } })
+    expect(config.models).toEqual({ smart: { targets: ["gpt-4o", "openai/gpt-4o"], strategy: "weighted", fallbacks: [] } })
     expect(config.keys.map(({ name, key, models }) => [name, Redacted.value(key), models])).toEqual([
       ["dev", "sk-dev", ["gpt-*"]],
       ["ops", "sk-ops", ["*"]]
@@ -242,8 +251,8 @@ providers:
     models: [deepseek-chat]
     tls_verify: "yes"
 models:
-  smart: { targets: [gpt-4o, custom/llama, fast, openai/llama, nope] }
-  fast: { targets: [llama] }
+  smart: { targets: [gpt-4o, custom/llama, fast, openai/llama, nope], strategy: "weighted", fallbacks: [] }
+  fast: { targets: [llama], strategy: "weighted", fallbacks: [] }
 keys:
   - { name: dev, key: sk-one }
   - { name: dev, key: sk-one }

@@ -4,6 +4,7 @@ import { AppConfig, type GatewayConfig, type ModelConfig, type ProviderConfig } 
 import type { GatewayError } from "../../src/domain/GatewayError.ts"
 import { glob } from "../../src/domain/glob.ts"
 import type { VirtualKey } from "../../src/domain/VirtualKey.ts"
+import { ProviderPool } from "../../src/services/ProviderPool.ts"
 import { type Routed, Router } from "../../src/services/Router.ts"
 import { testConfig, testProvider, testServer } from "./testConfig.ts"
 
@@ -19,13 +20,21 @@ const config = (
     server: { ...testServer, modelPrefix: options.modelPrefix }
   })
 
-const routerWith = (cfg: GatewayConfig): Router["Service"] =>
+/** The router with a provider pool, as the Gateway uses them: resolve a model, then lease a target. */
+interface Tested {
+  readonly resolve: Router["Service"]["resolve"]
+  readonly models: Router["Service"]["models"]
+  readonly pool: ProviderPool["Service"]
+}
+
+const routerWith = (cfg: GatewayConfig): Tested =>
   Effect.runSync(
     Effect.provide(
       Effect.gen(function*() {
-        return yield* Router
+        const router = yield* Router
+        return { resolve: router.resolve, models: router.models, pool: yield* ProviderPool }
       }),
-      Router.layer.pipe(Layer.provide(Layer.succeed(AppConfig, cfg)))
+      Layer.mergeAll(Router.layer, ProviderPool.layer).pipe(Layer.provide(Layer.succeed(AppConfig, cfg)))
     )
   )
 
@@ -36,13 +45,22 @@ const keyOf = (name: string, ...patterns: ReadonlyArray<string>): VirtualKey => 
 
 const anyModel = keyOf("all", "*")
 
-const resolveOk = (router: Router["Service"], model: string, key: VirtualKey = anyModel): Routed =>
-  Effect.runSync(router.resolve(model, key))
+const resolveOk = (router: Tested, model: string, key: VirtualKey = anyModel): Routed => {
+  const resolved = Effect.runSync(router.resolve(model, key))
+  const acquired = router.pool.acquire(resolved.model, resolved.strategy, resolved.candidates, {
+    tokens: 0,
+    excluded: new Set(),
+    prefer: undefined
+  })
+  if (!("lease" in acquired)) throw new Error(`no target available for ${model}`)
+  acquired.lease.released({ status: 200, tokens: 0, ttftMs: undefined })
+  return { model: resolved.model, candidate: acquired.lease.pooled.candidate, target: acquired.lease.pooled.target }
+}
 
-const resolveErr = (router: Router["Service"], model: string, key: VirtualKey = anyModel): GatewayError =>
+const resolveErr = (router: Tested, model: string, key: VirtualKey = anyModel): GatewayError =>
   Effect.runSync(Effect.flip(router.resolve(model, key)))
 
-const picks = (router: Router["Service"], model: string, n: number, key: VirtualKey = anyModel): Array<string> =>
+const picks = (router: Tested, model: string, n: number, key: VirtualKey = anyModel): Array<string> =>
   Array.from({ length: n }, () => resolveOk(router, model, key).candidate.provider.name)
 
 describe("Router.resolve: smooth weighted round robin", () => {
@@ -82,7 +100,7 @@ describe("Router.resolve: smooth weighted round robin", () => {
   test("each public name keeps its own rotation", () => {
     const router = routerWith(config(
       [provider({ name: "a", models: ["m"] }), provider({ name: "b", models: ["m"] })],
-      { models: { alias: { targets: ["m"] } } }
+      { models: { alias: { targets: ["m"], strategy: "weighted", fallbacks: [] } } }
     ))
     expect(picks(router, "m", 1)).toEqual(["a"])
     expect(picks(router, "alias", 1)).toEqual(["a"])
@@ -118,7 +136,7 @@ describe("Router.resolve: targets", () => {
       provider({
         name: "p1",
         models: ["m"],
-        keys: [{ key: Redacted.make("k1") }, { key: Redacted.make("k2") }, { key: Redacted.make("k3") }]
+        keys: [{ key: Redacted.make("k1"), limits: {}, disabled: false }, { key: Redacted.make("k2"), limits: {}, disabled: false }, { key: Redacted.make("k3"), limits: {}, disabled: false }]
       })
     ]))
     const keys = Array.from({ length: 7 }, () => {
@@ -128,12 +146,12 @@ describe("Router.resolve: targets", () => {
     expect(keys).toEqual(["k1", "k2", "k3", "k1", "k2", "k3", "k1"])
   })
 
-  test("the key rotation is per provider, shared by all of its models", () => {
+  test("each model name balances the provider's keys on its own", () => {
     const router = routerWith(config([
-      provider({ name: "p1", models: ["m", "n"], keys: [{ key: Redacted.make("k1") }, { key: Redacted.make("k2") }] })
+      provider({ name: "p1", models: ["m", "n"], keys: [{ key: Redacted.make("k1"), limits: {}, disabled: false }, { key: Redacted.make("k2"), limits: {}, disabled: false }] })
     ]))
     const keyFor = (model: string) => Redacted.value(resolveOk(router, model).target.key!)
-    expect([keyFor("m"), keyFor("n"), keyFor("p1/m"), keyFor("n")]).toEqual(["k1", "k2", "k1", "k2"])
+    expect([keyFor("m"), keyFor("n"), keyFor("m"), keyFor("n")]).toEqual(["k1", "k1", "k2", "k2"])
   })
 
   test("a provider without keys gives no key", () => {
@@ -198,7 +216,7 @@ describe("Router.resolve: errors", () => {
       provider({ name: "p1", models: ["gpt-4o", "gpt-4o-mini"] }),
       provider({ name: "p2", models: ["gpt-4o", "claude-sonnet"] })
     ],
-    { models: { smart: { targets: ["gpt-4o"] } } }
+    { models: { smart: { targets: ["gpt-4o"], strategy: "weighted", fallbacks: [] } } }
   ))
 
   test("an unknown model is NoRoute (404) naming the model, with close-match suggestions", () => {
@@ -288,7 +306,7 @@ describe("Router.models", () => {
       provider({ name: "p1", models: ["zeta", "gpt-4o", "Alpha"] }),
       provider({ name: "p2", models: ["gpt-4o", "claude-sonnet"] })
     ],
-    { models: { smart: { targets: ["p2/gpt-4o"] }, best: { targets: ["claude-sonnet"] } } }
+    { models: { smart: { targets: ["p2/gpt-4o"], strategy: "weighted", fallbacks: [] }, best: { targets: ["claude-sonnet"], strategy: "weighted", fallbacks: [] } } }
   ))
 
   test("lists bare names and aliases only, sorted", () => {

@@ -69,7 +69,7 @@ describe("routingTable", () => {
   test("an alias to a bare name gets all of that name's candidates and is listed", () => {
     const table = routingTable(config(
       [provider({ name: "p1", models: ["gpt-4o"] }), provider({ name: "p2", models: ["gpt-4o"] })],
-      { smart: { targets: ["gpt-4o"] } }
+      { smart: { targets: ["gpt-4o"], strategy: "weighted", fallbacks: [] } }
     ))
     const smart = routeOf(table, "smart")
     expect(smart.listed).toBe(true)
@@ -80,7 +80,7 @@ describe("routingTable", () => {
   test("an alias to provider/model gets only that provider's candidate", () => {
     const table = routingTable(config(
       [provider({ name: "p1", models: ["gpt-4o"] }), provider({ name: "p2", models: ["gpt-4o"] })],
-      { pinned: { targets: ["p2/gpt-4o"] } }
+      { pinned: { targets: ["p2/gpt-4o"], strategy: "weighted", fallbacks: [] } }
     ))
     expect(summary(routeOf(table, "pinned"))).toEqual(["p2/gpt-4o->gpt-4o"])
     expect(routeOf(table, "pinned").listed).toBe(true)
@@ -89,19 +89,19 @@ describe("routingTable", () => {
   test("an alias with several targets keeps their order and drops duplicates", () => {
     const table = routingTable(config(
       [provider({ name: "p1", models: ["a", "b"] }), provider({ name: "p2", models: ["a"] })],
-      { mix: { targets: ["b", "a", "p1/a", "a", "p2/a"] } }
+      { mix: { targets: ["b", "a", "p1/a", "a", "p2/a"], strategy: "weighted", fallbacks: [] } }
     ))
     expect(summary(routeOf(table, "mix"))).toEqual(["p1/b->b", "p1/a->a", "p2/a->a"])
   })
 
   test("an alias of an alias resolves through, whichever is declared first", () => {
     const cfgLater = config([provider({ name: "p1", models: ["m"] })], {
-      outer: { targets: ["inner"] },
-      inner: { targets: ["m"] }
+      outer: { targets: ["inner"], strategy: "weighted", fallbacks: [] },
+      inner: { targets: ["m"], strategy: "weighted", fallbacks: [] }
     })
     const cfgEarlier = config([provider({ name: "p1", models: ["m"] })], {
-      inner: { targets: ["m"] },
-      outer: { targets: ["inner"] }
+      inner: { targets: ["m"], strategy: "weighted", fallbacks: [] },
+      outer: { targets: ["inner"], strategy: "weighted", fallbacks: [] }
     })
     for (const cfg of [cfgLater, cfgEarlier]) {
       const table = routingTable(cfg)
@@ -113,8 +113,8 @@ describe("routingTable", () => {
 
   test("an alias cycle terminates and keeps the real targets reachable through it", () => {
     const table = routingTable(config([provider({ name: "p1", models: ["m", "n"] })], {
-      a: { targets: ["b", "m"] },
-      b: { targets: ["a", "n"] }
+      a: { targets: ["b", "m"], strategy: "weighted", fallbacks: [] },
+      b: { targets: ["a", "n"], strategy: "weighted", fallbacks: [] }
     }))
     expect(summary(routeOf(table, "a")).sort()).toEqual(["p1/m->m", "p1/n->n"])
     expect(summary(routeOf(table, "b")).sort()).toEqual(["p1/m->m", "p1/n->n"])
@@ -122,9 +122,9 @@ describe("routingTable", () => {
 
   test("a pure alias cycle terminates without producing any candidate", () => {
     const table = routingTable(config([provider({ name: "p1", models: ["m"] })], {
-      a: { targets: ["b"] },
-      b: { targets: ["a"] },
-      self: { targets: ["self"] }
+      a: { targets: ["b"], strategy: "weighted", fallbacks: [] },
+      b: { targets: ["a"], strategy: "weighted", fallbacks: [] },
+      self: { targets: ["self"], strategy: "weighted", fallbacks: [] }
     }))
     for (const name of ["a", "b", "self"]) {
       expect(table.get(name)?.candidates ?? []).toEqual([])

@@ -22,6 +22,14 @@ export const testConfig = (fields: Partial<GatewayConfig> = {}): GatewayConfig =
   logging: { level: "info", accessLog: false },
   ledger: { retentionDays: undefined, captureBodies: false, captureMaxBytes: 1024 },
   telemetry: { otlpEndpoint: undefined, serviceName: "sluice", exportIntervalMs: 1000 },
+  resilience: {
+    maxAttempts: 1,
+    backoffMs: 0,
+    maxBackoffMs: 0,
+    deadlineMs: 1000,
+    queueTimeoutMs: 0,
+    circuit: { consecutiveFailures: 5, errorRate: 0.5, minRequests: 10, windowMs: 30_000, openMs: 15_000 }
+  },
   providers: [],
   models: {},
   keys: [],
@@ -33,9 +41,10 @@ export const testConfig = (fields: Partial<GatewayConfig> = {}): GatewayConfig =
 export const testProvider = (fields: Partial<ProviderConfig> & Pick<ProviderConfig, "name" | "models">): ProviderConfig => ({
   type: "openai-compatible",
   baseUrl: "http://upstream.test/v1",
-  keys: [{ key: Redacted.make(`${fields.name}-key`) }],
+  keys: [{ key: Redacted.make(`${fields.name}-key`), limits: {}, disabled: false }],
   weight: 1,
   apiVersion: undefined,
+  disabled: false,
   modelMap: {},
   headers: {},
   tlsVerify: true,

@@ -1,0 +1,1 @@
+ALTER TABLE `requests` ADD `attempts` integer DEFAULT 1 NOT NULL;
