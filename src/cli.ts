@@ -15,6 +15,7 @@ import { opsRoutes } from "./http/ops.ts"
 import { configureLogging, log } from "./logging/log.ts"
 import { Gateway } from "./services/Gateway.ts"
 import { Metrics } from "./services/Metrics.ts"
+import { ProviderPool } from "./services/ProviderPool.ts"
 import { Reloader } from "./services/Reloader.ts"
 import { UsageLedger } from "./services/UsageLedger.ts"
 
@@ -71,7 +72,13 @@ const serve = async (path: string | undefined) => {
   configureLogging(config.logging)
   const runtime = ManagedRuntime.make(appLayer(config, { path, env: process.env }))
   const services = await runtime.runPromise(Effect.gen(function*() {
-    return { gateway: yield* Gateway, ledger: yield* UsageLedger, metrics: yield* Metrics, reloader: yield* Reloader }
+    return {
+      gateway: yield* Gateway,
+      ledger: yield* UsageLedger,
+      metrics: yield* Metrics,
+      reloader: yield* Reloader,
+      pool: yield* ProviderPool
+    }
   }))
     .catch((error: unknown) => {
       console.error(`Sluice could not start: ${error instanceof Error ? error.message : String(error)}`)
@@ -82,7 +89,7 @@ const serve = async (path: string | undefined) => {
   if (config.server.cors !== undefined) http.use(cors(config.server.cors))
   const server = http
     .use(opsRoutes(services.ledger, services.metrics, pkg.version))
-    .use(adminRoutes(services.reloader, config.server.adminKey))
+    .use(adminRoutes(services.reloader, services.pool, config.server.adminKey))
     .use(openaiRoutes(services.gateway, maxBodyBytes))
     .use(anthropicRoutes(services.gateway, maxBodyBytes))
     // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.

@@ -336,7 +336,8 @@ export class Gateway extends Context.Service<Gateway, {
           const tokens = estimateTokens(flight.request.text) + maxTokensOf(flight.parsed.body)
           let lastError: GatewayError | undefined
           let soonest = Infinity
-          for (const [index, name] of [first.model, ...first.fallbacks].entries()) {
+          const models = [first.model, ...first.fallbacks]
+          for (const [index, name] of models.entries()) {
             const resolved = index === 0 ? first : yield* Effect.orElseSucceed(router.resolve(name, flight.key), () => undefined)
             if (resolved === undefined) continue
             const failed = new Set<string>()
@@ -346,7 +347,8 @@ export class Gateway extends Context.Service<Gateway, {
               const options = { tokens, excluded: failed, prefer }
               let acquired = pool.acquire(resolved.model, resolved.strategy, resolved.candidates, options)
               if ("waitMs" in acquired && failed.size > 0) {
-                // No other target is left: the failed ones may take the retry, after a backoff.
+                // No other target is left: a fallback model comes first, then the failed targets after a backoff.
+                if (index < models.length - 1) break
                 yield* Effect.sleep(Math.min(backoff(flight.attempts), Math.max(0, deadline - performance.now())))
                 acquired = pool.acquire(resolved.model, resolved.strategy, resolved.candidates, { tokens, excluded: new Set(), prefer })
               }

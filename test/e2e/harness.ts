@@ -25,6 +25,7 @@ export interface LedgerRow {
   readonly unpriced: number
   readonly latency_ms: number
   readonly ttft_ms: number | null
+  readonly attempts: number
   readonly request_body: string | null
   readonly response_body: string | null
 }
