@@ -119,6 +119,9 @@ export interface ModelConfig {
   readonly strategy: Strategy
   /** Models tried, in order, when every target of this one has failed or is unavailable. */
   readonly fallbacks: ReadonlyArray<string>
+  /** Tokens the model takes (prompt + max output); a longer request goes to `contextFallback`. */
+  readonly contextWindow: number | undefined
+  readonly contextFallback: string | undefined
 }
 
 export interface VirtualKeyConfig {

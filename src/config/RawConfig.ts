@@ -125,7 +125,9 @@ export const RawConfig = Schema.Struct({
   models: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
     targets: Schema.optionalKey(ModelNames),
     strategy: Schema.optionalKey(Strategy),
-    fallbacks: Schema.optionalKey(Schema.Array(NonEmpty))
+    fallbacks: Schema.optionalKey(Schema.Array(NonEmpty)),
+    context_window: Schema.optionalKey(PositiveInt),
+    context_fallback: Schema.optionalKey(NonEmpty)
   }))),
   resilience: Schema.optionalKey(Resilience),
   keys: Schema.optionalKey(Schema.Array(VirtualKey)),

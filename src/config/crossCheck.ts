@@ -68,7 +68,7 @@ const servesModel = (providerList: ReadonlyArray<Entry>) => (target: string): bo
 
 const aliasProblems = (aliases: Entry, serves: (target: string) => boolean): ReadonlyArray<PathProblem> =>
   Object.entries(aliases).flatMap(([alias, definition]) => {
-    const { targets, fallbacks } = record(definition)
+    const { targets, fallbacks, context_fallback: contextFallback } = record(definition)
     const routable = (name: unknown) => !Predicate.isString(name) || serves(name) || (name !== alias && Object.hasOwn(aliases, name))
     const unknown = (field: string) => (name: unknown, index: number): ReadonlyArray<PathProblem> =>
       routable(name) ? [] : [{ path: ["models", alias, field, index], message: `no provider serves "${String(name)}" and it is not another alias` }]
@@ -77,7 +77,8 @@ const aliasProblems = (aliases: Entry, serves: (target: string) => boolean): Rea
         ? [{ path: ["models", alias], message: `no provider serves "${alias}": list its targets to make it an alias` }]
         : []),
       ...(Array.isArray(targets) ? targets.flatMap(unknown("targets")) : []),
-      ...(Array.isArray(fallbacks) ? fallbacks.flatMap(unknown("fallbacks")) : [])
+      ...(Array.isArray(fallbacks) ? fallbacks.flatMap(unknown("fallbacks")) : []),
+      ...(routable(contextFallback) ? [] : [{ path: ["models", alias, "context_fallback"], message: `no provider serves "${String(contextFallback)}" and it is not another alias` }])
     ]
   })
 

@@ -98,7 +98,9 @@ export const toGatewayConfig = (raw: RawConfig, baseDir: string): Omit<GatewayCo
   models: Object.fromEntries(Object.entries(raw.models ?? {}).map(([name, model]) => [name, {
     targets: model.targets,
     strategy: model.strategy ?? "weighted",
-    fallbacks: model.fallbacks ?? []
+    fallbacks: model.fallbacks ?? [],
+    contextWindow: model.context_window,
+    contextFallback: model.context_fallback
   }])),
   keys: (raw.keys ?? []).map(toVirtualKey),
   pricing: Object.fromEntries(Object.entries(raw.pricing ?? {}).map(([model, price]) => [model, toPrice(price)]))

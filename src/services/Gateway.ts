@@ -404,6 +404,13 @@ export class Gateway extends Context.Service<Gateway, {
         let routed: Routed | undefined
         return yield* router.resolve(parsed.model, key).pipe(
           Effect.flatMap((resolved) => {
+            // A request longer than the model's context window goes to its larger context fallback.
+            const tokens = estimateTokens(request.text) + maxTokensOf(parsed.body)
+            return resolved.contextWindow !== undefined && resolved.contextFallback !== undefined && tokens > resolved.contextWindow
+              ? router.resolve(resolved.contextFallback, key)
+              : Effect.succeed(resolved)
+          }),
+          Effect.flatMap((resolved) => {
             if (request.surface === "count_tokens" && !resolved.candidates.some((c) => c.adapter.dialect === "anthropic")) {
               const candidate = resolved.candidates[0]!
               return countLocally(flight, { model: resolved.model, candidate, target: { provider: candidate.settings, key: undefined, upstreamModel: candidate.upstreamModel } })

@@ -20,6 +20,8 @@ export interface Resolved {
   readonly strategy: Strategy
   /** Models to try when every candidate has failed or is unavailable. */
   readonly fallbacks: ReadonlyArray<string>
+  readonly contextWindow: number | undefined
+  readonly contextFallback: string | undefined
 }
 
 export class Router extends Context.Service<Router, {
@@ -59,7 +61,9 @@ export class Router extends Context.Service<Router, {
           model,
           candidates,
           strategy: settings?.strategy ?? "weighted",
-          fallbacks: settings?.fallbacks ?? []
+          fallbacks: settings?.fallbacks ?? [],
+          contextWindow: settings?.contextWindow,
+          contextFallback: settings?.contextFallback
         })
       }
 

@@ -37,6 +37,7 @@ export interface SpawnedGateway {
   /** `http://127.0.0.1:PORT/v1`, the openai SDK's baseURL */
   readonly baseURL: string
   readonly output: () => string
+  readonly pid: number
   readonly exited: Promise<number>
   /** Sends the signal (if still running) and resolves with the exit code. */
   readonly stop: (signal?: NodeJS.Signals) => Promise<number>
@@ -96,6 +97,7 @@ export const spawnGateway = async (options: SpawnOptions): Promise<SpawnedGatewa
     url,
     baseURL: `${url}/v1`,
     output: () => output,
+    pid: proc.pid,
     exited: proc.exited,
     stop: async (signal = "SIGTERM") => {
       if (proc.exitCode === null) proc.kill(signal)

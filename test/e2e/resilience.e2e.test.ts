@@ -40,7 +40,7 @@ ${provider("back", "models: [backup]")}
   - { name: conc, type: openai-compatible, base_url: "${fake.url}", keys: [{ key: sk-conc, limits: { concurrency: 1 } }], models: [queued] }
 models:
   prio: { strategy: priority }
-  primary: { fallbacks: [backup] }
+  primary: { fallbacks: [backup], context_window: 200, context_fallback: backup }
 resilience: { max_attempts: 3, backoff_ms: 10, max_backoff_ms: 50, queue_timeout_ms: 1500, circuit: { consecutive_failures: 3, open_ms: 600 } }
 keys:
   - { name: dev, key: "${devKey}" }
@@ -134,6 +134,13 @@ describe("retries and failover", () => {
     const reply = await ask("primary", id)
     expect(reply.choices).toHaveLength(1)
     expect(await gateway.rowFor(id)).toMatchObject({ status: 200, model: "primary", provider: "back", upstream_model: "backup", attempts: 2 })
+  })
+
+  test("a request longer than the model's context window goes to its context fallback", async () => {
+    const id = nextId()
+    await client.chat.completions.create({ model: "primary", messages: [{ role: "user", content: "x".repeat(1200) }] }, { headers: { "x-request-id": id } })
+    expect(await gateway.rowFor(id)).toMatchObject({ status: 200, model: "primary", provider: "back", attempts: 1 })
+    expect(sentTo("primary")).toHaveLength(0)
   })
 
   test("invalid requests and auth errors are never retried", async () => {

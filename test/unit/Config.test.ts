@@ -152,7 +152,9 @@ pricing:
       timeoutMs: 100,
       streamIdleTimeoutMs: 200
     })
-    expect(config.models).toEqual({ smart: { targets: ["gpt-4o", "openai/gpt-4o"], strategy: "weighted", fallbacks: [] } })
+    expect(config.models).toEqual({
+      smart: { targets: ["gpt-4o", "openai/gpt-4o"], strategy: "weighted", fallbacks: [], contextWindow: undefined, contextFallback: undefined }
+    })
     expect(config.keys.map(({ name, key, models }) => [name, Redacted.value(key), models])).toEqual([
       ["dev", "sk-dev", ["gpt-*"]],
       ["ops", "sk-ops", ["*"]]
@@ -335,6 +337,32 @@ keys:
       { path: "", message: "cannot read", origin: "config.yaml" }
     ])
     expect(text).toBe("config.yaml:2:9 (from ${PORT}) server.port: expected number\nconfig.yaml: cannot read")
+  })
+})
+
+describe("resilience settings", () => {
+  test("strategy, fallbacks, context fallback, limits and switches are read; unknown names are refused with their paths", () => {
+    const config = parseOk(`
+providers:
+  - { name: a, type: openai-compatible, base_url: "http://x.test", keys: [{ key: k1, limits: { rpm: 10, concurrency: 2 } }, { key: k2, disabled: true }], limits: { tpm: 999 }, models: [m, big] }
+  - { name: b, type: openai-compatible, base_url: "http://x.test", disabled: true, models: [m] }
+models:
+  m: { strategy: least-busy, fallbacks: [big], context_window: 8000, context_fallback: big }
+resilience: { max_attempts: 5, queue_timeout_ms: 0, circuit: { open_ms: 100 } }
+`)
+    expect(config.providers[0]!.keys.map((k) => [k.limits, k.disabled])).toEqual([[{ rpm: 10, concurrency: 2 }, false], [{ tpm: 999 }, true]])
+    expect(config.providers[1]!.disabled).toBe(true)
+    expect(config.models.m).toEqual({ targets: undefined, strategy: "least-busy", fallbacks: ["big"], contextWindow: 8000, contextFallback: "big" })
+    expect(config.resilience).toMatchObject({ maxAttempts: 5, queueTimeoutMs: 0, circuit: { openMs: 100, consecutiveFailures: 5 } })
+
+    const problems = parseProblems(`
+providers:
+  - { name: a, type: openai-compatible, base_url: "http://x.test", models: [m] }
+models:
+  m: { fallbacks: [nope], context_fallback: nada }
+  typo: { strategy: random }
+`).map((p) => p.path)
+    expect(problems).toEqual(["models.m.fallbacks[0]", "models.m.context_fallback", "models.typo"])
   })
 })
 

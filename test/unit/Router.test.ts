@@ -6,7 +6,7 @@ import { glob } from "../../src/domain/glob.ts"
 import type { VirtualKey } from "../../src/domain/VirtualKey.ts"
 import { ProviderPool } from "../../src/services/ProviderPool.ts"
 import { type Routed, Router } from "../../src/services/Router.ts"
-import { testConfig, testProvider, testServer } from "./testConfig.ts"
+import { alias, testConfig, testProvider, testServer } from "./testConfig.ts"
 
 const provider = testProvider
 
@@ -100,7 +100,7 @@ describe("Router.resolve: smooth weighted round robin", () => {
   test("each public name keeps its own rotation", () => {
     const router = routerWith(config(
       [provider({ name: "a", models: ["m"] }), provider({ name: "b", models: ["m"] })],
-      { models: { alias: { targets: ["m"], strategy: "weighted", fallbacks: [] } } }
+      { models: { alias: alias("m") } }
     ))
     expect(picks(router, "m", 1)).toEqual(["a"])
     expect(picks(router, "alias", 1)).toEqual(["a"])
@@ -216,7 +216,7 @@ describe("Router.resolve: errors", () => {
       provider({ name: "p1", models: ["gpt-4o", "gpt-4o-mini"] }),
       provider({ name: "p2", models: ["gpt-4o", "claude-sonnet"] })
     ],
-    { models: { smart: { targets: ["gpt-4o"], strategy: "weighted", fallbacks: [] } } }
+    { models: { smart: alias("gpt-4o") } }
   ))
 
   test("an unknown model is NoRoute (404) naming the model, with close-match suggestions", () => {
@@ -306,7 +306,7 @@ describe("Router.models", () => {
       provider({ name: "p1", models: ["zeta", "gpt-4o", "Alpha"] }),
       provider({ name: "p2", models: ["gpt-4o", "claude-sonnet"] })
     ],
-    { models: { smart: { targets: ["p2/gpt-4o"], strategy: "weighted", fallbacks: [] }, best: { targets: ["claude-sonnet"], strategy: "weighted", fallbacks: [] } } }
+    { models: { smart: alias("p2/gpt-4o"), best: alias("claude-sonnet") } }
   ))
 
   test("lists bare names and aliases only, sorted", () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import type { GatewayConfig, ModelConfig, ProviderConfig } from "../../src/Config.ts"
 import { type Candidate, type Route, routingTable } from "../../src/domain/routingTable.ts"
 import { providers } from "../../src/providers/index.ts"
-import { testConfig, testProvider } from "./testConfig.ts"
+import { alias, testConfig, testProvider } from "./testConfig.ts"
 
 const provider = testProvider
 
@@ -69,7 +69,7 @@ describe("routingTable", () => {
   test("an alias to a bare name gets all of that name's candidates and is listed", () => {
     const table = routingTable(config(
       [provider({ name: "p1", models: ["gpt-4o"] }), provider({ name: "p2", models: ["gpt-4o"] })],
-      { smart: { targets: ["gpt-4o"], strategy: "weighted", fallbacks: [] } }
+      { smart: alias("gpt-4o") }
     ))
     const smart = routeOf(table, "smart")
     expect(smart.listed).toBe(true)
@@ -80,7 +80,7 @@ describe("routingTable", () => {
   test("an alias to provider/model gets only that provider's candidate", () => {
     const table = routingTable(config(
       [provider({ name: "p1", models: ["gpt-4o"] }), provider({ name: "p2", models: ["gpt-4o"] })],
-      { pinned: { targets: ["p2/gpt-4o"], strategy: "weighted", fallbacks: [] } }
+      { pinned: alias("p2/gpt-4o") }
     ))
     expect(summary(routeOf(table, "pinned"))).toEqual(["p2/gpt-4o->gpt-4o"])
     expect(routeOf(table, "pinned").listed).toBe(true)
@@ -89,19 +89,19 @@ describe("routingTable", () => {
   test("an alias with several targets keeps their order and drops duplicates", () => {
     const table = routingTable(config(
       [provider({ name: "p1", models: ["a", "b"] }), provider({ name: "p2", models: ["a"] })],
-      { mix: { targets: ["b", "a", "p1/a", "a", "p2/a"], strategy: "weighted", fallbacks: [] } }
+      { mix: alias("b", "a", "p1/a", "a", "p2/a") }
     ))
     expect(summary(routeOf(table, "mix"))).toEqual(["p1/b->b", "p1/a->a", "p2/a->a"])
   })
 
   test("an alias of an alias resolves through, whichever is declared first", () => {
     const cfgLater = config([provider({ name: "p1", models: ["m"] })], {
-      outer: { targets: ["inner"], strategy: "weighted", fallbacks: [] },
-      inner: { targets: ["m"], strategy: "weighted", fallbacks: [] }
+      outer: alias("inner"),
+      inner: alias("m")
     })
     const cfgEarlier = config([provider({ name: "p1", models: ["m"] })], {
-      inner: { targets: ["m"], strategy: "weighted", fallbacks: [] },
-      outer: { targets: ["inner"], strategy: "weighted", fallbacks: [] }
+      inner: alias("m"),
+      outer: alias("inner")
     })
     for (const cfg of [cfgLater, cfgEarlier]) {
       const table = routingTable(cfg)
@@ -113,8 +113,8 @@ describe("routingTable", () => {
 
   test("an alias cycle terminates and keeps the real targets reachable through it", () => {
     const table = routingTable(config([provider({ name: "p1", models: ["m", "n"] })], {
-      a: { targets: ["b", "m"], strategy: "weighted", fallbacks: [] },
-      b: { targets: ["a", "n"], strategy: "weighted", fallbacks: [] }
+      a: alias("b", "m"),
+      b: alias("a", "n")
     }))
     expect(summary(routeOf(table, "a")).sort()).toEqual(["p1/m->m", "p1/n->n"])
     expect(summary(routeOf(table, "b")).sort()).toEqual(["p1/m->m", "p1/n->n"])
@@ -122,9 +122,9 @@ describe("routingTable", () => {
 
   test("a pure alias cycle terminates without producing any candidate", () => {
     const table = routingTable(config([provider({ name: "p1", models: ["m"] })], {
-      a: { targets: ["b"], strategy: "weighted", fallbacks: [] },
-      b: { targets: ["a"], strategy: "weighted", fallbacks: [] },
-      self: { targets: ["self"], strategy: "weighted", fallbacks: [] }
+      a: alias("b"),
+      b: alias("a"),
+      self: alias("self")
     }))
     for (const name of ["a", "b", "self"]) {
       expect(table.get(name)?.candidates ?? []).toEqual([])

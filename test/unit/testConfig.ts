@@ -1,5 +1,5 @@
 import { Redacted } from "effect"
-import type { GatewayConfig, ProviderConfig, ServerConfig } from "../../src/Config.ts"
+import type { GatewayConfig, ModelConfig, ProviderConfig, ServerConfig } from "../../src/Config.ts"
 
 export const testServer: ServerConfig = {
   host: "127.0.0.1",
@@ -51,4 +51,13 @@ export const testProvider = (fields: Partial<ProviderConfig> & Pick<ProviderConf
   timeoutMs: undefined,
   streamIdleTimeoutMs: undefined,
   ...fields
+})
+
+/** An alias of the given targets, with default settings. */
+export const alias = (...targets: ReadonlyArray<string>): ModelConfig => ({
+  targets,
+  strategy: "weighted",
+  fallbacks: [],
+  contextWindow: undefined,
+  contextFallback: undefined
 })
