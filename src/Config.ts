@@ -20,6 +20,8 @@ export interface ServerConfig {
   readonly shutdownTimeoutMs: number
   readonly upstreamTimeoutMs: number
   readonly streamIdleTimeoutMs: number
+  /** Headers to last byte of one upstream exchange; undefined: no limit beyond the other timeouts. */
+  readonly totalTimeoutMs: number | undefined
   /** The admin API's key; undefined leaves the admin API off. */
   readonly adminKey: Redacted.Redacted<string> | undefined
   readonly cors: CorsConfig | undefined
@@ -111,6 +113,7 @@ export interface ProviderConfig {
   readonly apiVersion: string | undefined
   readonly timeoutMs: number | undefined
   readonly streamIdleTimeoutMs: number | undefined
+  readonly totalTimeoutMs: number | undefined
 }
 
 export interface ModelConfig {

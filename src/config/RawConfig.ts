@@ -22,6 +22,7 @@ const Server = Schema.Struct({
   shutdown_timeout_ms: Schema.optionalKey(NonNegativeInt),
   upstream_timeout_ms: Schema.optionalKey(PositiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(PositiveInt),
+  total_timeout_ms: Schema.optionalKey(PositiveInt),
   // An empty value (e.g. `${SLUICE_ADMIN_KEY:-}`) leaves the admin API off.
   admin_key: Schema.optionalKey(Schema.Union([Schema.String, Schema.Finite])),
   cors: Schema.optionalKey(Schema.Struct({
@@ -98,7 +99,8 @@ const Provider = Schema.Struct({
   tls_verify: Schema.optionalKey(Schema.Boolean),
   api_version: Schema.optionalKey(NonEmpty),
   timeout_ms: Schema.optionalKey(PositiveInt),
-  stream_idle_timeout_ms: Schema.optionalKey(PositiveInt)
+  stream_idle_timeout_ms: Schema.optionalKey(PositiveInt),
+  total_timeout_ms: Schema.optionalKey(PositiveInt)
 })
 
 const VirtualKey = Schema.Struct({

@@ -19,6 +19,7 @@ const toServer = (server: RawServer): ServerConfig => ({
   shutdownTimeoutMs: server.shutdown_timeout_ms ?? 30_000,
   upstreamTimeoutMs: server.upstream_timeout_ms ?? 600_000,
   streamIdleTimeoutMs: server.stream_idle_timeout_ms ?? 300_000,
+  totalTimeoutMs: server.total_timeout_ms,
   adminKey: server.admin_key === undefined || server.admin_key === "" ? undefined : secret(server.admin_key),
   cors: server.cors === undefined ? undefined : { origins: server.cors.origins, headers: server.cors.headers ?? [] },
   watchConfig: server.watch_config ?? true
@@ -41,7 +42,8 @@ const toProvider = (provider: RawProvider): ProviderConfig => ({
   tlsVerify: provider.tls_verify ?? true,
   apiVersion: provider.api_version,
   timeoutMs: provider.timeout_ms,
-  streamIdleTimeoutMs: provider.stream_idle_timeout_ms
+  streamIdleTimeoutMs: provider.stream_idle_timeout_ms,
+  totalTimeoutMs: provider.total_timeout_ms
 })
 
 const toResilience = (resilience: NonNullable<RawConfig["resilience"]>): ResilienceConfig => ({

@@ -220,8 +220,10 @@ export class Gateway extends Context.Service<Gateway, {
         const stream = relaySse(body, relay, {
           idleTimeoutMs: call.idleTimeoutMs,
           abortUpstream: call.abort,
+          totalTimedOut: call.totalTimedOut,
           captureChars: captures(flight) ? captureMaxBytes : 0,
-          onEnd: (outcome) =>
+          onEnd: (outcome) => {
+            call.finished()
             settle(flight, routed, {
               status: outcome.status,
               error: outcome.error,
@@ -229,6 +231,7 @@ export class Gateway extends Context.Service<Gateway, {
               ttftMs: outcome.firstByteAt === undefined ? undefined : outcome.firstByteAt - flight.startedAt,
               responseBody: outcome.captured
             })
+          }
         })
         return Effect.succeed(new Response(stream, { headers: { ...sseHeaders, "x-request-id": flight.request.requestId } }))
       }

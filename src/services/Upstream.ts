@@ -15,11 +15,15 @@ export interface UpstreamCall {
   readonly response: Response
   readonly abort: () => void
   readonly idleTimeoutMs: number
+  /** Whether the exchange was cut for running past its total timeout. */
+  readonly totalTimedOut: () => boolean
+  /** The answer has been read to its end: the total timeout stops. */
+  readonly finished: () => void
   /** The whole body, within the idle timeout: a body that stalls fails as a timeout, not a hang. */
   readonly readText: Effect.Effect<string, GatewayError>
 }
 
-type AbortCause = "client" | "timeout"
+type AbortCause = "client" | "timeout" | "total"
 
 /** The only place that does network I/O. Client disconnects and timeouts abort the upstream request at once. */
 export class Upstream extends Context.Service<Upstream, {
@@ -38,6 +42,10 @@ export class Upstream extends Context.Service<Upstream, {
         const abort = (cause: AbortCause) => controller.abort(cause)
         const onClientAbort = () => abort("client")
         const idleTimeoutMs = provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs
+        const totalTimeoutMs = provider.totalTimeoutMs ?? server.totalTimeoutMs
+        // The whole exchange, headers to last byte; cleared when the answer has been read.
+        const total = totalTimeoutMs === undefined ? undefined : setTimeout(abort, totalTimeoutMs, "total")
+        const finished = () => clearTimeout(total)
         /** Why the exchange failed: our own abort (client gone, timeout) or the network. */
         const failure = (cause: unknown, timeout: string) => {
           const reason = controller.signal.reason
@@ -46,6 +54,8 @@ export class Upstream extends Context.Service<Upstream, {
               ? new ClientClosed()
               : reason === "timeout"
               ? new UpstreamTimeout({ message: timeout })
+              : reason === "total"
+              ? new UpstreamTimeout({ message: `Upstream '${provider.name}' ran past its total timeout of ${totalTimeoutMs} ms` })
               : new UpstreamUnavailable({
                 message: `Upstream '${provider.name}' failed: ${cause instanceof Error ? cause.message : String(cause)}`,
                 upstreamStatus: null
@@ -58,7 +68,10 @@ export class Upstream extends Context.Service<Upstream, {
             response.text().then(
               (text) => resume(Effect.succeed(text)),
               (cause: unknown) => resume(Effect.fail(failure(cause, `Upstream '${provider.name}' stalled sending its response`)))
-            ).finally(() => clearTimeout(timer))
+            ).finally(() => {
+              clearTimeout(timer)
+              finished()
+            })
             return Effect.sync(() => abort("client"))
           })
 
@@ -84,15 +97,19 @@ export class Upstream extends Context.Service<Upstream, {
                   response,
                   abort: () => abort("client"),
                   idleTimeoutMs,
+                  totalTimedOut: () => controller.signal.reason === "total",
+                  finished,
                   readText: readText(response)
                 }))
               }
               const text = await response.text().catch(() => "")
               clearTimeout(timer)
+              finished()
               resume(Effect.fail(fail(adapter.classify({ status: response.status, body: text, headers: response.headers }))))
             },
             (cause: unknown) => {
               clearTimeout(timer)
+              finished()
               resume(Effect.fail(failure(cause, `Upstream '${provider.name}' did not answer within ${timeoutMs} ms`)))
             }
           )

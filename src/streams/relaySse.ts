@@ -41,6 +41,8 @@ export interface EventRelay {
 export interface RelayOptions {
   readonly idleTimeoutMs: number
   readonly abortUpstream: () => void
+  /** Whether a read failed because the exchange ran past its total timeout. */
+  readonly totalTimedOut: () => boolean
   readonly onEnd: (outcome: StreamOutcome) => void
   /** Keep what is sent to the client, up to this many characters (0: capture off). */
   readonly captureChars: number
@@ -119,6 +121,8 @@ export const relaySse = (upstream: ReadableStream<Uint8Array>, relay: EventRelay
           if (ended) return
           return idle
             ? fail(controller, 504, `Upstream sent nothing for ${options.idleTimeoutMs} ms`, "upstream_idle_timeout")
+            : options.totalTimedOut()
+            ? fail(controller, 504, "Upstream ran past its total timeout", "upstream_total_timeout")
             : fail(controller, 502, `Upstream stream broke: ${cause instanceof Error ? cause.message : String(cause)}`, "upstream_stream_interrupted")
         } finally {
           clearTimeout(timer)

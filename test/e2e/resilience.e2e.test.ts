@@ -36,6 +36,7 @@ ${provider("p1", "models: [prio], model_map: { prio: prio-1 }")}
 ${provider("p2", "models: [prio], model_map: { prio: prio-2 }")}
 ${provider("prim", "models: [primary]")}
 ${provider("back", "models: [backup]")}
+${provider("tot", "models: [slow-stream]", ", total_timeout_ms: 400")}
   - { name: lim, type: openai-compatible, base_url: "${fake.url}", keys: [{ key: sk-lim, limits: { rpd: 5 } }], models: [rpd-model] }
   - { name: conc, type: openai-compatible, base_url: "${fake.url}", keys: [{ key: sk-conc, limits: { concurrency: 1 } }], models: [queued] }
 models:
@@ -126,6 +127,18 @@ describe("retries and failover", () => {
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect(await gateway.rowFor(id)).toMatchObject({ status: 502, attempts: 1, provider: "p1" })
     expect(sentTo("prio-2")).toHaveLength(0)
+  })
+
+  test("a stream that runs past the total timeout ends with its own 504 error event", async () => {
+    fake.script("slow-stream", { chunks: 30, chunkDelayMs: 50 }, 1)
+    const id = nextId()
+    const stream = await client.chat.completions.create({ model: "slow-stream", messages: [{ role: "user", content: "hi" }], stream: true }, { headers: { "x-request-id": id } })
+    const error = await (async () => {
+      for await (const _ of stream) { /* drain */ }
+    })().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect(String(error)).toContain("total timeout")
+    expect(await gateway.rowFor(id)).toMatchObject({ status: 504, attempts: 1 })
   })
 
   test("a model whose targets all fail falls back to its fallback model", async () => {

@@ -52,6 +52,7 @@ describe("parseConfig", () => {
       shutdownTimeoutMs: 30_000,
       upstreamTimeoutMs: 600_000,
       streamIdleTimeoutMs: 300_000,
+      totalTimeoutMs: undefined,
       adminKey: undefined,
       cors: undefined,
       watchConfig: true
@@ -72,7 +73,8 @@ describe("parseConfig", () => {
       disabled: false,
       apiVersion: undefined,
       timeoutMs: undefined,
-      streamIdleTimeoutMs: undefined
+      streamIdleTimeoutMs: undefined,
+      totalTimeoutMs: undefined
     }])
     expect(config.resilience).toEqual({
       maxAttempts: 3,
@@ -133,6 +135,7 @@ pricing:
       shutdownTimeoutMs: 5,
       upstreamTimeoutMs: 6,
       streamIdleTimeoutMs: 7,
+      totalTimeoutMs: undefined,
       adminKey: expect.anything(),
       cors: { origins: ["https://app.example"], headers: ["x-custom"] },
       watchConfig: false

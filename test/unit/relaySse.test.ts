@@ -12,8 +12,8 @@ const done = "data: [DONE]\n\n"
 
 const relay = (
   body: ReadableStream<Uint8Array>,
-  options: Omit<RelayOptions, "captureChars"> & { clientWantsUsage: boolean; captureChars?: number }
-) => relaySse(body, openaiPassthrough(options.clientWantsUsage), { captureChars: 0, ...options })
+  options: Omit<RelayOptions, "captureChars" | "totalTimedOut"> & { clientWantsUsage: boolean; captureChars?: number; totalTimedOut?: () => boolean }
+) => relaySse(body, openaiPassthrough(options.clientWantsUsage), { captureChars: 0, totalTimedOut: () => false, ...options })
 
 type Part = string | Uint8Array | Error | { wait: number }
 
@@ -196,5 +196,19 @@ describe("relaySse with the OpenAI passthrough relay", () => {
     expect(outcome?.captured).toBe(chunk("a").slice(0, 20))
     const { outcome: off } = await run([chunk("a"), finish, done])
     expect(off.captured).toBeUndefined()
+  })
+
+  test("a read cut by the total timeout ends the stream with a 504 of its own", async () => {
+    let outcome: StreamOutcome | undefined
+    const stream = relay(upstream([chunk("a"), new Error("aborted")]), {
+      clientWantsUsage: false,
+      idleTimeoutMs: 1000,
+      abortUpstream: () => {},
+      onEnd: (o) => { outcome = o },
+      totalTimedOut: () => true
+    })
+    const text = await new Response(stream).text()
+    expect(text).toContain('"upstream_total_timeout"')
+    expect(outcome?.status).toBe(504)
   })
 })

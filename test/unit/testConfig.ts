@@ -9,6 +9,7 @@ export const testServer: ServerConfig = {
   shutdownTimeoutMs: 1_000,
   upstreamTimeoutMs: 1_000,
   streamIdleTimeoutMs: 1_000,
+  totalTimeoutMs: undefined,
   adminKey: undefined,
   cors: undefined,
   watchConfig: false
@@ -45,6 +46,7 @@ export const testProvider = (fields: Partial<ProviderConfig> & Pick<ProviderConf
   weight: 1,
   apiVersion: undefined,
   disabled: false,
+  totalTimeoutMs: undefined,
   modelMap: {},
   headers: {},
   tlsVerify: true,
