@@ -1,15 +1,13 @@
 import { Context, Effect, Layer, Predicate, Result } from "effect"
 import type { LedgerRow } from "../db/schema.ts"
-import type { ChatRequest, Unsupported } from "../domain/Chat.ts"
 import { AppConfig } from "../Config.ts"
 import { capBytes } from "../domain/capBytes.ts"
 import { estimateTokens } from "../domain/estimateTokens.ts"
-import { fail, type GatewayError, invalidRequest, RateLimited, UpstreamProtocol } from "../domain/GatewayError.ts"
+import { fail, type GatewayError, RateLimited, UpstreamProtocol } from "../domain/GatewayError.ts"
 import { maxTokensOf } from "../domain/maxTokensOf.ts"
 import { type ParsedRequest, parseRequest, type SurfaceName } from "../domain/parseRequest.ts"
 import type { Usage } from "../domain/Usage.ts"
 import type { VirtualKey } from "../domain/VirtualKey.ts"
-import type { Endpoint, JsonObject } from "../providers/Provider.ts"
 import { type ChatUsage, chatUsage } from "../streams/chatUsage.ts"
 import { generatedChars } from "../streams/generatedChars.ts"
 import { openaiPassthrough } from "../streams/openaiPassthrough.ts"
@@ -20,10 +18,11 @@ import { surfaceOf } from "../surfaces/surfaceOf.ts"
 import { requestSpans } from "../telemetry/requestSpans.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { Metrics } from "./Metrics.ts"
-import { type Lease, ProviderPool } from "./ProviderPool.ts"
-import { Tracing } from "./Tracing.ts"
 import { costOf, Pricing } from "./Pricing.ts"
+import { type Lease, ProviderPool } from "./ProviderPool.ts"
+import { endpoints, type Plan, planUpstream } from "./planUpstream.ts"
 import { type Resolved, type Routed, Router } from "./Router.ts"
+import { Tracing } from "./Tracing.ts"
 import { Upstream, type UpstreamCall } from "./Upstream.ts"
 import { UsageLedger } from "./UsageLedger.ts"
 
@@ -64,23 +63,6 @@ interface Attempt {
   answeredAt: number
 }
 
-/** The upstream call planned for one request: its body in the adapter's dialect, and whether it passes through. */
-interface Plan {
-  readonly body: JsonObject
-  readonly passthrough: boolean
-}
-
-const endpoints: Record<SurfaceName, Endpoint> = {
-  chat: "chat",
-  completions: "completions",
-  embeddings: "embeddings",
-  messages: "chat",
-  count_tokens: "count_tokens",
-  responses: "chat"
-}
-
-const refused = ({ param, message }: Unsupported) => invalidRequest(message, param, "unsupported_parameter")
-
 /** authenticate → parse → route → call upstream → settle: every request that reaches routing gets one ledger row. */
 export class Gateway extends Context.Service<Gateway, {
   readonly handle: (request: GatewayRequest) => Effect.Effect<Response, GatewayError>
@@ -95,11 +77,10 @@ export class Gateway extends Context.Service<Gateway, {
       const ledger = yield* UsageLedger
       const metrics = yield* Metrics
       const pool = yield* ProviderPool
-      const { resilience } = yield* AppConfig
       const tracing = yield* Tracing
-      const { captureBodies, captureMaxBytes } = (yield* AppConfig).ledger
-      const captures = (flight: Flight) => captureBodies || flight.key.captureBodies
       const pricing = yield* Pricing
+      const { resilience, ledger: { captureBodies, captureMaxBytes } } = yield* AppConfig
+      const captures = (flight: Flight) => captureBodies || flight.key.captureBodies
       const startedAtSeconds = Math.floor(Date.now() / 1000)
 
       const settle = (flight: Flight, routed: Routed | undefined, outcome: {
@@ -170,39 +151,6 @@ export class Gateway extends Context.Service<Gateway, {
             cachedTokens: 0,
             source: "estimated"
           }
-
-      /** Same dialect: the client's body with the model renamed. Otherwise client → canonical → upstream dialect. */
-      const plan = (flight: Flight, routed: Routed): Effect.Effect<Plan, GatewayError> => {
-        const { adapter, provider } = routed.candidate
-        const { body, stream } = flight.parsed
-        const endpoint = endpoints[flight.request.surface]
-        if (!adapter.endpoints.has(endpoint)) {
-          const what = flight.request.surface.replace("_", " ")
-          return Effect.fail(invalidRequest(
-            `The model '${flight.parsed.model}' is served by '${provider.name}' (type ${provider.type}), which has no ${what} endpoint.`,
-            "model",
-            "unsupported_endpoint"
-          ))
-        }
-        const model = routed.target.upstreamModel
-        const surface = surfaceOf(flight.request.surface)
-        if (surface.dialect === adapter.dialect) {
-          if (adapter.dialect !== "openai" || !stream) return Effect.succeed({ body: { ...body, model }, passthrough: true })
-          const options = Predicate.isObject(body.stream_options) ? body.stream_options : {}
-          return Effect.succeed({
-            body: { ...body, model, stream_options: { ...options, include_usage: true } },
-            passthrough: true
-          })
-        }
-        const canonical = surface.toChat(body)
-        if (Result.isFailure(canonical)) return Effect.fail(refused(canonical.failure))
-        const request: ChatRequest = stream
-          ? { ...canonical.success, model, stream: true, stream_options: { include_usage: true } }
-          : { ...canonical.success, model, stream: false }
-        const translated = adapter.translator.fromChat(request)
-        if (Result.isFailure(translated)) return Effect.fail(refused(translated.failure))
-        return Effect.succeed({ body: translated.success, passthrough: false })
-      }
 
       const streamed = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall) => {
         const body = call.response.body
@@ -281,7 +229,7 @@ export class Gateway extends Context.Service<Gateway, {
       /** One attempt on the leased target: the answer's Response, or why it failed (for the caller to retry or not). */
       const callTarget = (flight: Flight, routed: Routed, lease: Lease) => {
         const { adapter } = routed.candidate
-        return plan(flight, routed).pipe(
+        return planUpstream(flight.request.surface, flight.parsed, routed).pipe(
           Effect.flatMap((planned) => {
             const request = adapter.toRequest({
               endpoint: endpoints[flight.request.surface],

@@ -18,6 +18,8 @@ export interface PoolTarget {
   readonly id: string
   /** `#1`, `#2`… or `-`: how metrics and health name the key (never by value). */
   readonly keyLabel: string
+  /** Its position among the provider's keys; undefined for a provider without keys. */
+  readonly keyIndex: number | undefined
 }
 
 /** A target's capacity, held for one attempt until it settles. */
@@ -116,11 +118,18 @@ export class ProviderPool extends Context.Service<ProviderPool, {
         if (targets === undefined) {
           const keys = candidate.provider.keys
           targets = keys.length === 0
-            ? [{ candidate, id: `${candidate.provider.name}#-`, keyLabel: "-", target: { provider: candidate.settings, key: undefined, upstreamModel: candidate.upstreamModel } }]
+            ? [{
+              candidate,
+              id: `${candidate.provider.name}#-`,
+              keyLabel: "-",
+              keyIndex: undefined,
+              target: { provider: candidate.settings, key: undefined, upstreamModel: candidate.upstreamModel }
+            }]
             : keys.map((key, i) => ({
               candidate,
               id: `${candidate.provider.name}#${i + 1}`,
               keyLabel: `#${i + 1}`,
+              keyIndex: i,
               target: { provider: candidate.settings, key: key.key, upstreamModel: candidate.upstreamModel }
             }))
           targetsOf.set(candidate, targets)
@@ -128,10 +137,10 @@ export class ProviderPool extends Context.Service<ProviderPool, {
         return targets
       }
 
-      const limitsOf = (pooled: PoolTarget): LimitsConfig => {
-        const index = Number(pooled.keyLabel.slice(1))
-        return Number.isInteger(index) ? pooled.candidate.provider.keys[index - 1]?.limits ?? {} : {}
-      }
+      const keyOf = (pooled: PoolTarget) =>
+        pooled.keyIndex === undefined ? undefined : pooled.candidate.provider.keys[pooled.keyIndex]
+
+      const limitsOf = (pooled: PoolTarget): LimitsConfig => keyOf(pooled)?.limits ?? {}
 
       const stateOf = (pooled: PoolTarget): KeyState => {
         const limits = limitsOf(pooled)
@@ -154,9 +163,7 @@ export class ProviderPool extends Context.Service<ProviderPool, {
 
       const disabled = (pooled: PoolTarget) => {
         const { provider } = pooled.candidate
-        const index = Number(pooled.keyLabel.slice(1))
-        return provider.disabled || switchedOff.has(provider.name) || switchedOff.has(pooled.id) ||
-          (Number.isInteger(index) && provider.keys[index - 1]?.disabled === true)
+        return provider.disabled || switchedOff.has(provider.name) || switchedOff.has(pooled.id) || keyOf(pooled)?.disabled === true
       }
 
       const pickerFor = (model: string, strategy: Strategy) => {
