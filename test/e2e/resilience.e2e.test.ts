@@ -32,6 +32,7 @@ ${pair("m5xx")}
 ${pair("mhang", ", timeout_ms: 300")}
 ${pair("mreset")}
 ${pair("m429")}
+${pair("mlearn")}
 ${provider("p1", "models: [prio], model_map: { prio: prio-1 }")}
 ${provider("p2", "models: [prio], model_map: { prio: prio-2 }")}
 ${provider("prim", "models: [primary]")}
@@ -115,6 +116,14 @@ describe("retries and failover", () => {
     expect(limited.length).toBeGreaterThanOrEqual(2)
     for (let i = 1; i < limited.length; i++) expect(limited[i]! - limited[i - 1]!).toBeGreaterThanOrEqual(950)
     expect(sentTo("m429-b").length).toBe(16)
+  })
+
+  test("an upstream that reports no requests remaining is left alone until its reset", async () => {
+    fake.script("mlearn-a", { headers: { "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s" } })
+    for (let i = 0; i < 6; i++) expect((await ask("mlearn")).choices).toHaveLength(1)
+    expect(sentTo("mlearn-a")).toHaveLength(1)
+    expect(sentTo("mlearn-b")).toHaveLength(5)
+    expect((await healthOf("mlearn-a")).keys[0]!.state).toBe("cooling")
   })
 
   test("once a stream has started, a failure is never retried: it ends with an error event", async () => {

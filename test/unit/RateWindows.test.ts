@@ -161,6 +161,13 @@ describe("RateWindows", () => {
     expect(windows.admit(0, 1)).toEqual({ ok: true })
   })
 
+  test("learn: a reported limit never creates one where none is configured", () => {
+    const windows = new RateWindows({})
+    windows.learn(0, { limitRequests: 2, limitTokens: 10 })
+    expect(windows.limits()).toEqual({})
+    for (let t = 0; t < 10; t++) expect(windows.admit(t, 100)).toEqual({ ok: true })
+  })
+
   test("learn: a reported limit lower than the configured one replaces it, a higher one never raises it", () => {
     const windows = new RateWindows({ rpm: 100, tpm: 10_000, concurrency: 4 })
     windows.learn(0, { limitRequests: 50, limitTokens: 20_000 })
@@ -172,7 +179,7 @@ describe("RateWindows", () => {
   })
 
   test("learn: a learned limit applies to the traffic already seen", () => {
-    const windows = new RateWindows({ rpm: 5 })
+    const windows = new RateWindows({ rpm: 5, tpm: 5000 })
     for (const t of [0, 1, 2, 3, 4]) windows.admit(t, 300)
     windows.learn(100, { limitRequests: 2, limitTokens: 1000 })
     expect(windows.limits()).toEqual({ rpm: 2, tpm: 1000 })

@@ -23,8 +23,11 @@ type Refusal = Extract<Admission, { ok: false }>
 const minuteMs = 60_000
 const dayMs = 86_400_000
 
+// A reported limit only ever lowers a configured one. It never creates a limit: the upstream's figure is shared
+// with every other client of that account, so counting our own traffic against it would refuse too early (its
+// `remaining` reaching 0, which `learn` honours, is the authoritative signal).
 const lower = (configured: number | undefined, learned: number | undefined): number | undefined =>
-  configured === undefined ? learned : learned === undefined ? configured : Math.min(configured, learned)
+  configured === undefined || learned === undefined ? configured : Math.min(configured, learned)
 
 // a NaN or negative token count would corrupt the window totals for good
 const tokenCount = (tokens: number): number => (Number.isFinite(tokens) && tokens > 0 ? tokens : 0)
