@@ -1,23 +1,7 @@
-import { watch } from "node:fs"
-import { basename, dirname, resolve } from "node:path"
 import { parseArgs } from "node:util"
-import { Effect, ManagedRuntime } from "effect"
 import pkg from "../package.json" with { type: "json" }
+import { readConfig } from "./commands/readConfig.ts"
 import { routingReport } from "./commands/routingReport.ts"
-import { appLayer } from "./appLayer.ts"
-import { formatProblems, type GatewayConfig, loadConfig } from "./Config.ts"
-import { adminRoutes } from "./http/admin.ts"
-import { anthropicRoutes } from "./http/anthropic.ts"
-import { app } from "./http/app.ts"
-import { cors } from "./http/cors.ts"
-import { openaiRoutes } from "./http/openai.ts"
-import { opsRoutes } from "./http/ops.ts"
-import { configureLogging, log } from "./logging/log.ts"
-import { Gateway } from "./services/Gateway.ts"
-import { Metrics } from "./services/Metrics.ts"
-import { ProviderPool } from "./services/ProviderPool.ts"
-import { Reloader } from "./services/Reloader.ts"
-import { UsageLedger } from "./services/UsageLedger.ts"
 
 const usage = `Sluice ${pkg.version}: an LLM gateway in one executable.
 
@@ -31,107 +15,6 @@ Usage:
 The config file is --config, else $CONFIG_PATH, else ./config.yaml. HOST and PORT override the file,
 LOG_LEVEL overrides logging.level. The config is reloaded on change, on SIGHUP and by the admin API.
 `
-
-const readConfig = (path: string | undefined) =>
-  Effect.runPromise(
-    loadConfig({ path, env: process.env }).pipe(
-      Effect.catchTag("ConfigError", (error) =>
-        Effect.sync(() => {
-          console.error(`Invalid configuration:\n${formatProblems(error.problems)}`)
-          return process.exit(1)
-        }))
-    )
-  )
-
-/** Reloads on changes to the config file or the `.env` beside it; editors often replace files, so the folder is watched. */
-const watchConfig = (path: string, reload: () => void) => {
-  const file = resolve(path)
-  const names = new Set([basename(file), ".env"])
-  let timer: ReturnType<typeof setTimeout> | undefined
-  return watch(dirname(file), (_event, name) => {
-    if (name === null || !names.has(name)) return
-    clearTimeout(timer)
-    timer = setTimeout(reload, 100)
-  })
-}
-
-const summary = (config: GatewayConfig, url: string) => ({
-  version: pkg.version,
-  listen: url,
-  database: config.database.url,
-  config_version: config.version,
-  providers: config.providers.map((p) => `${p.name} (${p.type})`),
-  models: config.providers.reduce((n, p) => n + p.models.length, 0) + Object.keys(config.models).length,
-  keys: config.keys.length,
-  metrics: `${url}/metrics`,
-  admin: config.server.adminKey === undefined ? "off (set server.admin_key)" : `${url}/admin/v1`
-})
-
-const serve = async (path: string | undefined) => {
-  const config = await readConfig(path)
-  configureLogging(config.logging)
-  const runtime = ManagedRuntime.make(appLayer(config, { path, env: process.env }))
-  const services = await runtime.runPromise(Effect.gen(function*() {
-    return {
-      gateway: yield* Gateway,
-      ledger: yield* UsageLedger,
-      metrics: yield* Metrics,
-      reloader: yield* Reloader,
-      pool: yield* ProviderPool
-    }
-  }))
-    .catch((error: unknown) => {
-      console.error(`Sluice could not start: ${error instanceof Error ? error.message : String(error)}`)
-      return process.exit(1)
-    })
-  const { host, port, maxBodyBytes, shutdownTimeoutMs } = config.server
-  const http = app()
-  if (config.server.cors !== undefined) http.use(cors(config.server.cors))
-  const server = http
-    .use(opsRoutes(services.ledger, services.metrics, pkg.version))
-    .use(adminRoutes(services.reloader, services.pool, config.server.adminKey))
-    .use(openaiRoutes(services.gateway, maxBodyBytes))
-    .use(anthropicRoutes(services.gateway, maxBodyBytes))
-    // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.
-    // Elysia binds with SO_REUSEPORT by default: a second gateway on the same port would silently share it.
-    .listen({
-      hostname: host,
-      port,
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      idleTimeout: 255,
-      reusePort: false,
-      development: false
-    }).server!
-
-  // Printed whatever the log level: it is how an operator (and a supervisor) learns where the gateway listens.
-  console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), msg: "sluice started", ...summary(config, `http://${host}:${server.port}`) }))
-
-  const reload = (trigger: string) => void Effect.runPromise(Effect.ignore(services.reloader.reload(trigger)))
-  const watcher = config.server.watchConfig ? watchConfig(path || process.env.CONFIG_PATH || "config.yaml", () => reload("file change")) : undefined
-  process.on("SIGHUP", () => reload("SIGHUP"))
-
-  let stopping = false
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      log("warn", "second signal: exiting now", { signal })
-      process.exit(1)
-    }
-    stopping = true
-    watcher?.close()
-    log("info", "draining", { signal, inFlight: server.pendingRequests })
-    void server.stop(false)
-    const deadline = Date.now() + shutdownTimeoutMs
-    while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(10)
-    await server.stop(true)
-    // Streams cut at the deadline settle their ledger rows from cancel callbacks: let those run first.
-    await Bun.sleep(20)
-    await runtime.dispose()
-    log("info", "stopped", { ledger: services.ledger.stats() })
-    process.exit(0)
-  }
-  process.on("SIGTERM", () => void shutdown("SIGTERM"))
-  process.on("SIGINT", () => void shutdown("SIGINT"))
-}
 
 const checkConfig = async (path: string | undefined) => {
   const config = await readConfig(path)
@@ -159,7 +42,8 @@ const main = async () => {
   const command = positionals.join(" ") || "serve"
   if (values.help) return console.log(usage)
   if (values.version) return console.log(pkg.version)
-  if (command === "serve") return serve(values.config)
+  // Loaded only to serve: --version, --help and config check stay quick.
+  if (command === "serve") return (await import("./commands/serve.ts")).serve(values.config)
   if (command === "config check") return checkConfig(values.config)
   if (command === "health") return health(values.url)
   console.error(`Unknown command '${command}'.\n\n${usage}`)

@@ -83,7 +83,7 @@ export const spawnGateway = async (options: SpawnOptions): Promise<SpawnedGatewa
   void collect(proc.stdout)
   void collect(proc.stderr)
 
-  const deadline = Date.now() + 10_000
+  const deadline = Date.now() + 30_000
   let url: string | undefined
   while (url === undefined) {
     const port = output.match(/"listen":"http:\/\/[^:]+:(\d+)"/)?.[1]
