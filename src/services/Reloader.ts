@@ -26,7 +26,8 @@ const restartOnly = (current: GatewayConfig, next: GatewayConfig): ReadonlyArray
   return [
     ...(server(current) !== server(next) ? ["server"] : []),
     ...(current.database.url !== next.database.url ? ["database"] : []),
-    ...(JSON.stringify(current.ledger) !== JSON.stringify(next.ledger) ? ["ledger"] : [])
+    ...(JSON.stringify(current.ledger) !== JSON.stringify(next.ledger) ? ["ledger"] : []),
+    ...(JSON.stringify(current.resilience) !== JSON.stringify(next.resilience) ? ["resilience"] : [])
   ]
 }
 
@@ -56,12 +57,13 @@ export class Reloader extends Context.Service<Reloader, {
 
         const apply = (next: GatewayConfig, trigger: string) => {
           const pending = restartOnly(current, next)
-          router.reload(next)
-          keys.reload(next)
-          pricing.reload(next)
-          pool.reload(next)
-          configureLogging(next.logging)
-          current = { ...next, server: current.server, database: current.database, ledger: current.ledger }
+          const applied = { ...next, server: current.server, database: current.database, ledger: current.ledger, resilience: current.resilience }
+          router.reload(applied)
+          keys.reload(applied)
+          pricing.reload(applied)
+          pool.reload(applied)
+          configureLogging(applied.logging)
+          current = applied
           loadedAt = new Date().toISOString()
           log("info", "config reloaded", { trigger, version: next.version })
           if (pending.length > 0) log("warn", "some settings take effect only after a restart", { sections: pending })

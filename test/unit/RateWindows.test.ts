@@ -5,12 +5,19 @@ const minute = 60_000
 const day = 86_400_000
 
 describe("RateWindows", () => {
-  test("without limits everything is admitted, counted, and headroom stays 1", () => {
+  test("without limits everything is admitted and nothing per request is kept: the hot path of an unlimited key", () => {
     const windows = new RateWindows({})
     for (let i = 0; i < 1000; i++) expect(windows.admit(i, 10)).toEqual({ ok: true })
     expect(windows.inFlight()).toBe(1000)
-    expect(windows.usage(1000)).toEqual({ rpm: 1000, tpm: 10_000, rpd: 0 })
+    expect(windows.usage(1000)).toEqual({ rpm: 0, tpm: 0, rpd: 0 })
     expect(windows.headroom(1000)).toBe(1)
+    expect(windows.size()).toBe(0)
+  })
+
+  test("each configured limit keeps its own window, counting until the request leaves it", () => {
+    const windows = new RateWindows({ rpm: 5000, tpm: 1_000_000 })
+    for (let i = 0; i < 1000; i++) expect(windows.admit(i, 10)).toEqual({ ok: true })
+    expect(windows.usage(1000)).toEqual({ rpm: 1000, tpm: 10_000, rpd: 0 })
     expect(windows.usage(998 + minute)).toEqual({ rpm: 1, tpm: 10, rpd: 0 })
     expect(windows.usage(999 + minute)).toEqual({ rpm: 0, tpm: 0, rpd: 0 })
   })
@@ -29,7 +36,7 @@ describe("RateWindows", () => {
   })
 
   test("a refused request is not recorded", () => {
-    const windows = new RateWindows({ rpm: 1 })
+    const windows = new RateWindows({ rpm: 1, tpm: 1000 })
     windows.admit(0, 5)
     for (let t = 1; t < 100; t++) windows.admit(t, 5)
     expect(windows.usage(100)).toEqual({ rpm: 1, tpm: 5, rpd: 0 })

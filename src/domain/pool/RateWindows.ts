@@ -34,15 +34,15 @@ const tokenCount = (tokens: number): number => (Number.isFinite(tokens) && token
 
 /**
  * The request and token budgets of one upstream key: exact sliding windows for RPM, TPM and RPD, a per request token
- * cap, a concurrency limit and cooldowns. The minute windows are always kept (for `usage` and for limits learned
- * later), holding at most `rpm` entries when an RPM limit is set; the day window only exists under an RPD limit.
+ * cap, a concurrency limit and cooldowns. A window exists only under its configured limit (RPM, TPM, RPD): an
+ * unlimited key keeps no per-request state at all, which the request path of an unlimited key must not pay for.
  */
 export class RateWindows {
   private readonly configured: RateLimits
   private learnedRpm: number | undefined
   private learnedTpm: number | undefined
-  private readonly rpm: SlidingWindow
-  private readonly tpm: SlidingWindow
+  private readonly rpm: SlidingWindow | undefined
+  private readonly tpm: SlidingWindow | undefined
   private readonly rpd: SlidingWindow | undefined
   private running = 0
   private coolingUntil = -Infinity
@@ -51,8 +51,8 @@ export class RateWindows {
 
   constructor(limits: RateLimits) {
     this.configured = { ...limits }
-    this.rpm = new SlidingWindow(minuteMs, limits.rpm ?? Infinity)
-    this.tpm = new SlidingWindow(minuteMs, limits.rpm ?? Infinity)
+    this.rpm = limits.rpm === undefined ? undefined : new SlidingWindow(minuteMs, limits.rpm)
+    this.tpm = limits.tpm === undefined ? undefined : new SlidingWindow(minuteMs, limits.rpm ?? Infinity)
     this.rpd = limits.rpd === undefined ? undefined : new SlidingWindow(dayMs, limits.rpd)
   }
 
@@ -78,16 +78,16 @@ export class RateWindows {
     const longest = [
       refusal("cooldown", this.coolingUntil - now),
       refusal("rpd", this.rpd?.waitFor(now, 1, limits.rpd ?? Infinity) ?? 0),
-      refusal("rpm", Math.max(this.rpm.waitFor(now, 1, limits.rpm ?? Infinity), this.requestsExhaustedUntil - now)),
-      refusal("tpm", Math.max(this.tpm.waitFor(now, amount, limits.tpm ?? Infinity), this.tokensExhaustedUntil - now))
+      refusal("rpm", Math.max(this.rpm?.waitFor(now, 1, limits.rpm ?? Infinity) ?? 0, this.requestsExhaustedUntil - now)),
+      refusal("tpm", Math.max(this.tpm?.waitFor(now, amount, limits.tpm ?? Infinity) ?? 0, this.tokensExhaustedUntil - now))
     ].reduce((a, b) => (b.retryAfterMs > a.retryAfterMs ? b : a))
     if (longest.retryAfterMs > 0) return longest
     if (limits.concurrency !== undefined && this.running >= limits.concurrency)
       return { ok: false, reason: "concurrency", retryAfterMs: 0 }
     const ceiling = limits.rpm ?? Infinity
     this.running++
-    this.rpm.add(now, 1, ceiling)
-    this.tpm.add(now, amount, ceiling)
+    this.rpm?.add(now, 1, ceiling)
+    this.tpm?.add(now, amount, ceiling)
     this.rpd?.add(now, 1, limits.rpd ?? Infinity)
     return { ok: true }
   }
@@ -95,7 +95,7 @@ export class RateWindows {
   /** Ends an admitted request that reserved `reserved` tokens and used `actual`; its TPM entry is corrected. */
   settle(now: number, reserved: number, actual: number): void {
     this.running = Math.max(0, this.running - 1)
-    this.tpm.settle(now, tokenCount(reserved), tokenCount(actual))
+    this.tpm?.settle(now, tokenCount(reserved), tokenCount(actual))
   }
 
   /** Refuses everything until `now + ms` (a shorter cooldown never cuts a longer one short). */
@@ -126,9 +126,9 @@ export class RateWindows {
     return this.running
   }
 
-  /** Totals of the current windows; `rpd` is 0 without an RPD limit (no day window is kept then). */
+  /** Totals of the current windows; 0 for a limit that is not configured (no window is kept for it). */
   usage(now: number): { rpm: number; tpm: number; rpd: number } {
-    return { rpm: this.rpm.total(now), tpm: this.tpm.total(now), rpd: this.rpd?.total(now) ?? 0 }
+    return { rpm: this.rpm?.total(now) ?? 0, tpm: this.tpm?.total(now) ?? 0, rpd: this.rpd?.total(now) ?? 0 }
   }
 
   /** The smallest remaining fraction of the RPM and TPM limits: 1 when unlimited, 0 while cooling down or exhausted. */
@@ -141,13 +141,13 @@ export class RateWindows {
       return limit > 0 ? Math.min(1, Math.max(0, 1 - used / limit)) : 0
     }
     return Math.min(
-      remaining(this.rpm.total(now), limits.rpm, this.requestsExhaustedUntil),
-      remaining(this.tpm.total(now), limits.tpm, this.tokensExhaustedUntil)
+      remaining(this.rpm?.total(now) ?? 0, limits.rpm, this.requestsExhaustedUntil),
+      remaining(this.tpm?.total(now) ?? 0, limits.tpm, this.tokensExhaustedUntil)
     )
   }
 
   /** Entry slots held by the largest window: the memory bound, at most the limit (or 16) for a limited window. */
   size(): number {
-    return Math.max(this.rpm.capacity, this.tpm.capacity, this.rpd?.capacity ?? 0)
+    return Math.max(this.rpm?.capacity ?? 0, this.tpm?.capacity ?? 0, this.rpd?.capacity ?? 0)
   }
 }
