@@ -40,6 +40,8 @@ export interface ModelList {
   readonly data: ReadonlyArray<{ id: string; object: "model"; created: number; owned_by: string }>
 }
 
+const nothingExcluded: ReadonlySet<string> = new Set()
+
 const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" }
 
 /** What one request carries through the pipeline, for its ledger row. */
@@ -281,18 +283,47 @@ export class Gateway extends Context.Service<Gateway, {
        * waits for the earliest capacity up to `queue_timeout_ms`, then gets 429 with Retry-After. Once an answer
        * has started, nothing switches: a stream that breaks later ends with an error event.
        */
-      const attemptAll = (flight: Flight, first: Resolved, onRouted: (routed: Routed) => void) =>
+      const startAttempt = (flight: Flight, model: string, lease: Lease, onRouted: (routed: Routed) => void): Routed => {
+        flight.attempts++
+        flight.lease = lease
+        const routed: Routed = { model, candidate: lease.pooled.candidate, target: lease.pooled.target }
+        onRouted(routed)
+        return routed
+      }
+
+      /** The first attempt, when a target is free: no retry machinery unless it fails. */
+      const attemptAll = (flight: Flight, first: Resolved, onRouted: (routed: Routed) => void) => {
+        const tokens = estimateTokens(flight.request.text) + maxTokensOf(flight.parsed.body)
+        const acquired = pool.acquire(first.model, first.strategy, first.candidates, { tokens, excluded: nothingExcluded, prefer: undefined })
+        if (!("lease" in acquired)) return retryAll(flight, first, onRouted, tokens, undefined)
+        const { lease } = acquired
+        return callTarget(flight, startAttempt(flight, first.model, lease, onRouted), lease).pipe(
+          Effect.catch((error) => {
+            lease.failed(error.reason, undefined)
+            if (!error.reason.retryable) return Effect.fail(error)
+            const prefer = lease.pooled.candidate.provider.name
+            return retryAll(flight, first, onRouted, tokens, { error, failedId: lease.pooled.id, prefer })
+          })
+        )
+      }
+
+      const retryAll = (
+        flight: Flight,
+        first: Resolved,
+        onRouted: (routed: Routed) => void,
+        tokens: number,
+        firstFailure: { readonly error: GatewayError; readonly failedId: string; readonly prefer: string } | undefined
+      ) =>
         Effect.gen(function*() {
           const deadline = flight.startedAt + resilience.deadlineMs
-          const tokens = estimateTokens(flight.request.text) + maxTokensOf(flight.parsed.body)
-          let lastError: GatewayError | undefined
+          let lastError: GatewayError | undefined = firstFailure?.error
           let soonest = Infinity
           const models = [first.model, ...first.fallbacks]
           for (const [index, name] of models.entries()) {
             const resolved = index === 0 ? first : yield* Effect.orElseSucceed(router.resolve(name, flight.key), () => undefined)
             if (resolved === undefined) continue
-            const failed = new Set<string>()
-            let prefer: string | undefined
+            const failed = new Set<string>(index === 0 && firstFailure !== undefined ? [firstFailure.failedId] : [])
+            let prefer = index === 0 ? firstFailure?.prefer : undefined
             let waitingSince: number | undefined
             while (flight.attempts < resilience.maxAttempts && performance.now() < deadline) {
               const options = { tokens, excluded: failed, prefer }
@@ -316,10 +347,7 @@ export class Gateway extends Context.Service<Gateway, {
                 break
               }
               const { lease } = acquired
-              flight.attempts++
-              flight.lease = lease
-              const routed: Routed = { model: resolved.model, candidate: lease.pooled.candidate, target: lease.pooled.target }
-              onRouted(routed)
+              const routed = startAttempt(flight, resolved.model, lease, onRouted)
               const result = yield* Effect.result(callTarget(flight, routed, lease))
               if (Result.isSuccess(result)) {
                 metrics.resilience(flight.attempts - 1, index > 0)

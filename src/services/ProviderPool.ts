@@ -44,7 +44,7 @@ export type Acquired =
   | { readonly waitMs: number }
 
 interface KeyState {
-  readonly limitsJson: string
+  readonly limits: LimitsConfig
   readonly windows: RateWindows
   readonly breaker: CircuitBreaker
   readonly latency: Ewma
@@ -144,12 +144,11 @@ export class ProviderPool extends Context.Service<ProviderPool, {
 
       const stateOf = (pooled: PoolTarget): KeyState => {
         const limits = limitsOf(pooled)
-        const limitsJson = JSON.stringify(limits)
         let state = states.get(pooled.id)
         // Limits changed by a reload start from fresh windows; the breaker and latencies carry on.
-        if (state === undefined || state.limitsJson !== limitsJson) {
+        if (state === undefined || (state.limits !== limits && JSON.stringify(state.limits) !== JSON.stringify(limits))) {
           state = {
-            limitsJson,
+            limits,
             windows: new RateWindows(limits),
             breaker: state?.breaker ?? new CircuitBreaker(config.resilience.circuit),
             latency: state?.latency ?? new Ewma(),
@@ -217,6 +216,16 @@ export class ProviderPool extends Context.Service<ProviderPool, {
 
       const acquire: ProviderPool["Service"]["acquire"] = (model, strategy, candidates, { tokens, excluded, prefer }) => {
         const now = Date.now()
+        const single = candidates.length === 1 ? pooledTargets(candidates[0]!) : undefined
+        // One target (the common case): nothing to balance, only its state to check.
+        if (single?.length === 1 && !disabled(single[0]!) && !excluded.has(single[0]!.id)) {
+          const state = stateOf(single[0]!)
+          if (state.breaker.allow(now)) {
+            const admission = state.windows.admit(now, tokens)
+            if (admission.ok) return { lease: lease(single[0]!, state, tokens) }
+            return { waitMs: admission.retryAfterMs }
+          }
+        }
         const pooled = candidates.flatMap(pooledTargets)
         const views: Array<TargetView> = pooled.map((p) => {
           const state = stateOf(p)

@@ -20,6 +20,8 @@ export type Admission =
 
 type Refusal = Extract<Admission, { ok: false }>
 
+const admitted: Admission = { ok: true }
+
 const minuteMs = 60_000
 const dayMs = 86_400_000
 
@@ -45,12 +47,14 @@ export class RateWindows {
   private readonly tpm: SlidingWindow | undefined
   private readonly rpd: SlidingWindow | undefined
   private running = 0
+  private readonly unlimited: boolean
   private coolingUntil = -Infinity
   private requestsExhaustedUntil = -Infinity
   private tokensExhaustedUntil = -Infinity
 
   constructor(limits: RateLimits) {
     this.configured = { ...limits }
+    this.unlimited = Object.values(limits).every((limit) => limit === undefined)
     this.rpm = limits.rpm === undefined ? undefined : new SlidingWindow(minuteMs, limits.rpm)
     this.tpm = limits.tpm === undefined ? undefined : new SlidingWindow(minuteMs, limits.rpm ?? Infinity)
     this.rpd = limits.rpd === undefined ? undefined : new SlidingWindow(dayMs, limits.rpd)
@@ -71,6 +75,11 @@ export class RateWindows {
    * with time, so a refusal for it alone waits 0.
    */
   admit(now: number, tokens: number): Admission {
+    // An unlimited key that is not cooling down: nothing to check, only the count in flight.
+    if (this.unlimited && now >= this.coolingUntil && now >= this.requestsExhaustedUntil && now >= this.tokensExhaustedUntil) {
+      this.running++
+      return admitted
+    }
     const amount = tokenCount(tokens)
     const limits = this.limits()
     if (limits.tpr !== undefined && amount > limits.tpr) return { ok: false, reason: "tpr", retryAfterMs: Infinity }
