@@ -1,16 +1,15 @@
 import { timingSafeEqual } from "node:crypto"
 import { Elysia } from "elysia"
 import { Effect, Redacted } from "effect"
+import { sha256 } from "../domain/sha256.ts"
 import type { ProviderPool } from "../services/ProviderPool.ts"
 import type { Reloader } from "../services/Reloader.ts"
 import { secretOf } from "./requestContext.ts"
 import { errorResponse } from "./respond.ts"
 
-const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest()
-
 /** Constant-time: both sides are hashed to the same length first. */
 const sameSecret = (given: string, expected: Redacted.Redacted<string>) =>
-  timingSafeEqual(digest(given), digest(Redacted.value(expected)))
+  timingSafeEqual(sha256(given), sha256(Redacted.value(expected)))
 
 /**
  * The admin API (`/admin/v1`) and `/health/detailed`, behind `server.admin_key`. Without one configured they are

@@ -51,6 +51,8 @@ interface Flight {
   readonly parsed: ParsedRequest
   readonly ts: number
   readonly startedAt: number
+  /** Prompt estimate plus the most it may generate: what the context window and the key's windows are checked with. */
+  readonly tokens: number
   /** Set once the upstream call is sent (for the overhead header and the trace). */
   attempt: Attempt | undefined
   /** The target of the current attempt: released when the request settles. */
@@ -293,16 +295,15 @@ export class Gateway extends Context.Service<Gateway, {
 
       /** The first attempt, when a target is free: no retry machinery unless it fails. */
       const attemptAll = (flight: Flight, first: Resolved, onRouted: (routed: Routed) => void) => {
-        const tokens = estimateTokens(flight.request.text) + maxTokensOf(flight.parsed.body)
-        const acquired = pool.acquire(first.model, first.strategy, first.candidates, { tokens, excluded: nothingExcluded, prefer: undefined })
-        if (!("lease" in acquired)) return retryAll(flight, first, onRouted, tokens, undefined)
+        const acquired = pool.acquire(first.model, first.strategy, first.candidates, { tokens: flight.tokens, excluded: nothingExcluded, prefer: undefined })
+        if (!("lease" in acquired)) return retryAll(flight, first, onRouted, undefined)
         const { lease } = acquired
         return callTarget(flight, startAttempt(flight, first.model, lease, onRouted), lease).pipe(
           Effect.catch((error) => {
             lease.failed(error.reason, undefined)
             if (!error.reason.retryable) return Effect.fail(error)
             const prefer = lease.pooled.candidate.provider.name
-            return retryAll(flight, first, onRouted, tokens, { error, failedId: lease.pooled.id, prefer })
+            return retryAll(flight, first, onRouted, { error, failedId: lease.pooled.id, prefer })
           })
         )
       }
@@ -311,7 +312,6 @@ export class Gateway extends Context.Service<Gateway, {
         flight: Flight,
         first: Resolved,
         onRouted: (routed: Routed) => void,
-        tokens: number,
         firstFailure: { readonly error: GatewayError; readonly failedId: string; readonly prefer: string } | undefined
       ) =>
         Effect.gen(function*() {
@@ -326,13 +326,13 @@ export class Gateway extends Context.Service<Gateway, {
             let prefer = index === 0 ? firstFailure?.prefer : undefined
             let waitingSince: number | undefined
             while (flight.attempts < resilience.maxAttempts && performance.now() < deadline) {
-              const options = { tokens, excluded: failed, prefer }
+              const options = { tokens: flight.tokens, excluded: failed, prefer }
               let acquired = pool.acquire(resolved.model, resolved.strategy, resolved.candidates, options)
               if ("waitMs" in acquired && failed.size > 0) {
                 // No other target is left: a fallback model comes first, then the failed targets after a backoff.
                 if (index < models.length - 1) break
                 yield* Effect.sleep(Math.min(backoff(flight.attempts), Math.max(0, deadline - performance.now())))
-                acquired = pool.acquire(resolved.model, resolved.strategy, resolved.candidates, { tokens, excluded: new Set(), prefer })
+                acquired = pool.acquire(resolved.model, resolved.strategy, resolved.candidates, { tokens: flight.tokens, excluded: nothingExcluded, prefer })
               }
               if ("waitMs" in acquired) {
                 const now = performance.now()
@@ -379,12 +379,12 @@ export class Gateway extends Context.Service<Gateway, {
         metrics.started()
         const key = yield* keys.authenticate(request.secret).pipe(Effect.tapError(countRefusal(request.surface)))
         const parsed = yield* parseRequest(request.surface, request.text).pipe(Effect.tapError(countRefusal(request.surface)))
-        const flight: Flight = { request, key, parsed, ts, startedAt, attempt: undefined, lease: undefined, attempts: 0 }
+        const tokens = estimateTokens(request.text) + maxTokensOf(parsed.body)
+        const flight: Flight = { request, key, parsed, ts, startedAt, tokens, attempt: undefined, lease: undefined, attempts: 0 }
         let routed: Routed | undefined
         return yield* router.resolve(parsed.model, key).pipe(
           Effect.flatMap((resolved) => {
             // A request longer than the model's context window goes to its larger context fallback.
-            const tokens = estimateTokens(request.text) + maxTokensOf(parsed.body)
             return resolved.contextWindow !== undefined && resolved.contextFallback !== undefined && tokens > resolved.contextWindow
               ? router.resolve(resolved.contextFallback, key)
               : Effect.succeed(resolved)

@@ -3,9 +3,9 @@ import { Context, Effect, Layer, Redacted } from "effect"
 import { AppConfig, type GatewayConfig } from "../Config.ts"
 import { fail, type GatewayError, Unauthorized } from "../domain/GatewayError.ts"
 import { glob } from "../domain/glob.ts"
+import { sha256 } from "../domain/sha256.ts"
 import type { VirtualKey } from "../domain/VirtualKey.ts"
 
-const sha256 = (secret: string) => new Bun.CryptoHasher("sha256").update(secret).digest()
 
 interface StoredKey extends VirtualKey {
   readonly hash: Buffer

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { AppConfig, type GatewayConfig, type LimitsConfig, type Strategy } from "../Config.ts"
+import { AppConfig, type GatewayConfig, type LimitsConfig, type ProviderConfig, type Strategy } from "../Config.ts"
 import type { Reason } from "../domain/GatewayError.ts"
 import { CircuitBreaker, type CircuitState } from "../domain/pool/CircuitBreaker.ts"
 import { Ewma } from "../domain/pool/Ewma.ts"
@@ -74,6 +74,13 @@ export interface ProviderHealth {
 
 const recentErrors = 5
 
+/** A provider's keys by position, or one keyless target. */
+const keyIndexes = (provider: ProviderConfig): ReadonlyArray<number | undefined> =>
+  provider.keys.length === 0 ? [undefined] : provider.keys.map((_key, i) => i)
+
+const keyLabel = (keyIndex: number | undefined) => keyIndex === undefined ? "-" : `#${keyIndex + 1}`
+const keyId = (provider: string, keyIndex: number | undefined) => `${provider}${keyIndex === undefined ? "#-" : keyLabel(keyIndex)}`
+
 /**
  * A provider's weight shared among its keys, so that providers keep their configured shares whatever their key
  * counts. Scaled by 720720 (divisible by 1…16) so that shares stay whole numbers: round robin on fractions like 1/3
@@ -116,22 +123,17 @@ export class ProviderPool extends Context.Service<ProviderPool, {
       const pooledTargets = (candidate: Candidate): ReadonlyArray<PoolTarget> => {
         let targets = targetsOf.get(candidate)
         if (targets === undefined) {
-          const keys = candidate.provider.keys
-          targets = keys.length === 0
-            ? [{
-              candidate,
-              id: `${candidate.provider.name}#-`,
-              keyLabel: "-",
-              keyIndex: undefined,
-              target: { provider: candidate.settings, key: undefined, upstreamModel: candidate.upstreamModel }
-            }]
-            : keys.map((key, i) => ({
-              candidate,
-              id: `${candidate.provider.name}#${i + 1}`,
-              keyLabel: `#${i + 1}`,
-              keyIndex: i,
-              target: { provider: candidate.settings, key: key.key, upstreamModel: candidate.upstreamModel }
-            }))
+          targets = keyIndexes(candidate.provider).map((keyIndex) => ({
+            candidate,
+            id: keyId(candidate.provider.name, keyIndex),
+            keyLabel: keyLabel(keyIndex),
+            keyIndex,
+            target: {
+              provider: candidate.settings,
+              key: keyIndex === undefined ? undefined : candidate.provider.keys[keyIndex]!.key,
+              upstreamModel: candidate.upstreamModel
+            }
+          }))
           targetsOf.set(candidate, targets)
         }
         return targets
@@ -160,10 +162,11 @@ export class ProviderPool extends Context.Service<ProviderPool, {
         return state
       }
 
-      const disabled = (pooled: PoolTarget) => {
-        const { provider } = pooled.candidate
-        return provider.disabled || switchedOff.has(provider.name) || switchedOff.has(pooled.id) || keyOf(pooled)?.disabled === true
-      }
+      const switchedOffKey = (provider: ProviderConfig, keyIndex: number | undefined) =>
+        provider.disabled || switchedOff.has(provider.name) || switchedOff.has(keyId(provider.name, keyIndex)) ||
+        (keyIndex !== undefined && provider.keys[keyIndex]?.disabled === true)
+
+      const disabled = (pooled: PoolTarget) => switchedOffKey(pooled.candidate.provider, pooled.keyIndex)
 
       const pickerFor = (model: string, strategy: Strategy) => {
         const name = `${model}\u0000${strategy}`
@@ -270,20 +273,18 @@ export class ProviderPool extends Context.Service<ProviderPool, {
       const health = (): ReadonlyArray<ProviderHealth> => {
         const now = Date.now()
         return config.providers.map((provider) => {
-          const ids = provider.keys.length === 0 ? ["-"] : provider.keys.map((_key, i) => `#${i + 1}`)
           return {
             name: provider.name,
             type: provider.type,
             disabled: provider.disabled || switchedOff.has(provider.name),
-            keys: ids.map((label, i): KeyHealth => {
-              const id = `${provider.name}#${label === "-" ? "-" : i + 1}`
-              const state = states.get(id)
-              const limits = provider.keys[i]?.limits ?? {}
-              const off = provider.disabled || switchedOff.has(provider.name) || switchedOff.has(id) || provider.keys[i]?.disabled === true
+            keys: keyIndexes(provider).map((keyIndex): KeyHealth => {
+              const state = states.get(keyId(provider.name, keyIndex))
+              const limits = keyIndex === undefined ? {} : provider.keys[keyIndex]!.limits
+              const off = switchedOffKey(provider, keyIndex)
               const circuit = state?.breaker.state(now) ?? "closed"
               const blocked = state?.windows.blockedUntil(now)
               return {
-                key: label,
+                key: keyLabel(keyIndex),
                 state: off ? "disabled" : circuit !== "closed" ? circuit : blocked !== undefined ? "cooling" : "ok",
                 cooling_until: blocked === undefined ? null : new Date(blocked).toISOString(),
                 in_flight: state?.windows.inFlight() ?? 0,
@@ -305,7 +306,7 @@ export class ProviderPool extends Context.Service<ProviderPool, {
         setDisabled: (provider, key, off) => {
           const known = config.providers.find((p) => p.name === provider)
           if (known === undefined || (key !== undefined && (key < 1 || key > known.keys.length))) return false
-          const id = key === undefined ? provider : `${provider}#${key}`
+          const id = key === undefined ? provider : keyId(provider, key - 1)
           if (off) switchedOff.add(id)
           else switchedOff.delete(id)
           return true

@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ChatRequest, Translated } from "../../domain/Chat.ts"
 import type { JsonObject } from "../Provider.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { toAnthropicMessages } from "./toAnthropicMessages.ts"
 import { toAnthropicTools } from "./toAnthropicTools.ts"
 
@@ -52,7 +52,7 @@ const thinkingBudget = (effort: unknown): Translated<number | undefined> => {
   if (!present(effort) || effort === "none") return Result.succeed(undefined)
   const budget = budgets[String(effort)]
   return budget === undefined
-    ? refuse("reasoning_effort", `Anthropic thinking budgets are mapped for none, ${Object.keys(budgets).join(", ")}.`)
+    ? unsupported("reasoning_effort", `Anthropic thinking budgets are mapped for none, ${Object.keys(budgets).join(", ")}.`)
     : Result.succeed(budget)
 }
 
@@ -63,17 +63,17 @@ export const chatToAnthropic = (request: ChatRequest): Translated<JsonObject> =>
     for (const [key, value] of Object.entries(fields)) {
       if (mapped.has(key) || ignored.has(key) || !present(value)) continue
       const isNeutral = neutral[key]
-      if (isNeutral === undefined) return yield* refuse(key, `Unknown parameter '${key}'.`)
-      if (!isNeutral(value)) return yield* refuse(key, `Anthropic's Messages API has no counterpart for '${key}'.`)
+      if (isNeutral === undefined) return yield* unsupported(key, `Unknown parameter '${key}'.`)
+      if (!isNeutral(value)) return yield* unsupported(key, `Anthropic's Messages API has no counterpart for '${key}'.`)
     }
     if (Predicate.isNumber(fields.temperature) && fields.temperature > 1) {
-      return yield* refuse("temperature", "Anthropic's temperature ranges from 0 to 1.")
+      return yield* unsupported("temperature", "Anthropic's temperature ranges from 0 to 1.")
     }
     const { system, messages } = yield* toAnthropicMessages(fields.messages)
     const tools = yield* toAnthropicTools(fields.tools, fields.tool_choice, fields.parallel_tool_calls)
     const maxField = present(fields.max_completion_tokens) ? "max_completion_tokens" : "max_tokens"
     const requested = fields[maxField] ?? defaultMaxTokens
-    if (!Predicate.isNumber(requested)) return yield* refuse(maxField, `${maxField} must be a number.`)
+    if (!Predicate.isNumber(requested)) return yield* unsupported(maxField, `${maxField} must be a number.`)
     const budget = yield* thinkingBudget(fields.reasoning_effort)
     // Anthropic counts thinking within max_tokens and needs it above the budget: the answer keeps what was asked.
     const maxTokens = budget !== undefined && requested <= budget ? requested + budget : requested

@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { Translated } from "../../domain/Chat.ts"
 import type { JsonObject } from "../Provider.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 type Fields = { readonly [key: string]: unknown }
 type Blocks = Array<JsonObject>
@@ -15,17 +15,17 @@ const text = (value: string): Blocks => value === "" ? [] : [{ type: "text", tex
 
 /** A text part's text; `also` names another part type whose string field reads as text (assistant `refusal`). */
 const partText = (part: unknown, path: string, also?: "refusal"): Translated<string> => {
-  if (!Predicate.isObject(part)) return refuse(path, "A content part must be an object.")
+  if (!Predicate.isObject(part)) return unsupported(path, "A content part must be an object.")
   const field = part.type === "text" ? "text" : also !== undefined && part.type === also ? also : undefined
-  if (field === undefined) return refuse(`${path}.type`, `Anthropic cannot take a '${String(part.type)}' part here.`)
+  if (field === undefined) return unsupported(`${path}.type`, `Anthropic cannot take a '${String(part.type)}' part here.`)
   const value = part[field]
-  return Predicate.isString(value) ? Result.succeed(value) : refuse(`${path}.${field}`, "Must be a string.")
+  return Predicate.isString(value) ? Result.succeed(value) : unsupported(`${path}.${field}`, "Must be a string.")
 }
 
 const textBlocks = (content: unknown, path: string, also?: "refusal"): Translated<Blocks> =>
   Result.gen(function*() {
     if (Predicate.isString(content)) return text(content)
-    if (!Array.isArray(content)) return yield* refuse(path, "Content must be a string or an array of parts.")
+    if (!Array.isArray(content)) return yield* unsupported(path, "Content must be a string or an array of parts.")
     const blocks: Blocks = []
     for (const [j, part] of content.entries()) blocks.push(...text(yield* partText(part, `${path}[${j}]`, also)))
     return blocks
@@ -34,24 +34,24 @@ const textBlocks = (content: unknown, path: string, also?: "refusal"): Translate
 // `detail` (a resolution hint) has no Anthropic counterpart and is ignored.
 const image = (part: Fields, path: string): Translated<JsonObject> => {
   const url = Predicate.isObject(part.image_url) ? part.image_url.url : undefined
-  if (!Predicate.isString(url)) return refuse(`${path}.image_url.url`, "An image part needs an image_url.url string.")
+  if (!Predicate.isString(url)) return unsupported(`${path}.image_url.url`, "An image part needs an image_url.url string.")
   const data = base64Url.exec(url)
   if (data !== null) {
     const mediaType = data[1]!.toLowerCase()
     if (!imageTypes.has(mediaType)) {
-      return refuse(`${path}.image_url.url`, `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${mediaType}.`)
+      return unsupported(`${path}.image_url.url`, `Anthropic accepts JPEG, PNG, GIF and WebP images, not ${mediaType}.`)
     }
     return Result.succeed({ type: "image", source: { type: "base64", media_type: mediaType, data: data[2]! } })
   }
   if (/^https?:\/\//i.test(url)) return Result.succeed({ type: "image", source: { type: "url", url } })
-  return refuse(`${path}.image_url.url`, "An image must be a base64 data: URL or an http(s) URL.")
+  return unsupported(`${path}.image_url.url`, "An image must be a base64 data: URL or an http(s) URL.")
 }
 
 // A file's `filename` only labels it and is ignored; Anthropic reads inline PDFs as documents.
 const file = (part: Fields, path: string): Translated<JsonObject> => {
   const data = Predicate.isObject(part.file) && Predicate.isString(part.file.file_data) ? base64Url.exec(part.file.file_data) : null
   if (data === null || data[1]!.toLowerCase() !== "application/pdf") {
-    return refuse(`${path}.file`, "Anthropic takes files only as PDFs given inline as a base64 data: URL in file_data.")
+    return unsupported(`${path}.file`, "Anthropic takes files only as PDFs given inline as a base64 data: URL in file_data.")
   }
   return Result.succeed({ type: "document", source: { type: "base64", media_type: "application/pdf", data: data[2]! } })
 }
@@ -72,7 +72,7 @@ const userBlocks = (content: unknown, path: string): Translated<Blocks> =>
 const thinkingBlocks = (value: unknown, path: string): Translated<Blocks> =>
   Result.gen(function*() {
     if (value === undefined || value === null) return []
-    if (!Array.isArray(value)) return yield* refuse(path, "thinking_blocks must be an array.")
+    if (!Array.isArray(value)) return yield* unsupported(path, "thinking_blocks must be an array.")
     const blocks: Blocks = []
     for (const [k, block] of value.entries()) {
       if (Predicate.isObject(block) && block.type === "thinking" && Predicate.isString(block.thinking) && Predicate.isString(block.signature)) {
@@ -80,7 +80,7 @@ const thinkingBlocks = (value: unknown, path: string): Translated<Blocks> =>
       } else if (Predicate.isObject(block) && block.type === "redacted_thinking" && Predicate.isString(block.data)) {
         blocks.push({ type: "redacted_thinking", data: block.data })
       } else {
-        return yield* refuse(`${path}[${k}]`, "A thinking block is {type:'thinking',thinking,signature} or {type:'redacted_thinking',data}.")
+        return yield* unsupported(`${path}[${k}]`, "A thinking block is {type:'thinking',thinking,signature} or {type:'redacted_thinking',data}.")
       }
     }
     return blocks
@@ -97,13 +97,13 @@ const parseArguments = (value: unknown): unknown => {
 }
 
 const toolUse = (call: unknown, path: string): Translated<JsonObject> => {
-  if (!Predicate.isObject(call) || call.type !== "function") return refuse(`${path}.type`, "Anthropic takes only function tool calls.")
+  if (!Predicate.isObject(call) || call.type !== "function") return unsupported(`${path}.type`, "Anthropic takes only function tool calls.")
   const fn = call.function
-  if (!Predicate.isString(call.id)) return refuse(`${path}.id`, "A tool call needs an id.")
-  if (!Predicate.isObject(fn) || !Predicate.isString(fn.name)) return refuse(`${path}.function.name`, "A tool call needs a function name.")
+  if (!Predicate.isString(call.id)) return unsupported(`${path}.id`, "A tool call needs an id.")
+  if (!Predicate.isObject(fn) || !Predicate.isString(fn.name)) return unsupported(`${path}.function.name`, "A tool call needs a function name.")
   const input = parseArguments(fn.arguments)
   if (!Predicate.isObject(input)) {
-    return refuse(`${path}.function.arguments`, "Anthropic needs tool call arguments that are a JSON object.")
+    return unsupported(`${path}.function.arguments`, "Anthropic needs tool call arguments that are a JSON object.")
   }
   return Result.succeed({ type: "tool_use", id: call.id, name: fn.name, input })
 }
@@ -117,7 +117,7 @@ const assistantBlocks = (message: Fields, path: string): Translated<Blocks> =>
   Result.gen(function*() {
     for (const field of ["audio", "function_call"]) {
       if (message[field] !== undefined && message[field] !== null) {
-        return yield* refuse(`${path}.${field}`, `Anthropic has no assistant '${field}'.`)
+        return yield* unsupported(`${path}.${field}`, `Anthropic has no assistant '${field}'.`)
       }
     }
     const blocks = yield* thinkingBlocks(message.thinking_blocks, `${path}.thinking_blocks`)
@@ -126,14 +126,14 @@ const assistantBlocks = (message: Fields, path: string): Translated<Blocks> =>
     }
     if (Predicate.isString(message.refusal)) blocks.push(...text(message.refusal))
     const calls = message.tool_calls ?? []
-    if (!Array.isArray(calls)) return yield* refuse(`${path}.tool_calls`, "tool_calls must be an array.")
+    if (!Array.isArray(calls)) return yield* unsupported(`${path}.tool_calls`, "tool_calls must be an array.")
     for (const [j, call] of calls.entries()) blocks.push(yield* toolUse(call, `${path}.tool_calls[${j}]`))
     return blocks
   })
 
 const toolResult = (message: Fields, path: string): Translated<Blocks> =>
   Result.gen(function*() {
-    if (!Predicate.isString(message.tool_call_id)) return yield* refuse(`${path}.tool_call_id`, "A tool message needs a tool_call_id.")
+    if (!Predicate.isString(message.tool_call_id)) return yield* unsupported(`${path}.tool_call_id`, "A tool message needs a tool_call_id.")
     const content = Predicate.isString(message.content) ? message.content : yield* textBlocks(message.content, `${path}.content`)
     return [{ type: "tool_result", tool_use_id: message.tool_call_id, ...(content.length === 0 ? {} : { content }) }]
   })
@@ -148,7 +148,7 @@ const turnOf = (message: Fields, path: string): Translated<Turn> =>
       case "tool":
         return { role: "user", content: yield* toolResult(message, path) }
       default:
-        return yield* refuse(`${path}.role`, `Anthropic cannot take a '${String(message.role)}' message.`)
+        return yield* unsupported(`${path}.role`, `Anthropic cannot take a '${String(message.role)}' message.`)
     }
   })
 
@@ -161,14 +161,14 @@ export const toAnthropicMessages = (
   messages: unknown
 ): Translated<{ readonly system: string | Blocks | undefined; readonly messages: Array<Turn> }> =>
   Result.gen(function*() {
-    if (!Array.isArray(messages)) return yield* refuse("messages", "messages must be an array.")
+    if (!Array.isArray(messages)) return yield* unsupported("messages", "messages must be an array.")
     const system: Blocks = []
     const turns: Array<Turn> = []
     for (const [i, message] of messages.entries()) {
       const path = `messages[${i}]`
-      if (!Predicate.isObject(message)) return yield* refuse(path, "A message must be an object.")
+      if (!Predicate.isObject(message)) return yield* unsupported(path, "A message must be an object.")
       if (Predicate.isString(message.name) && message.name !== "") {
-        return yield* refuse(`${path}.name`, "Anthropic messages have no participant names.")
+        return yield* unsupported(`${path}.name`, "Anthropic messages have no participant names.")
       }
       if (message.role === "system" || message.role === "developer") {
         system.push(...yield* textBlocks(message.content, `${path}.content`))

@@ -5,7 +5,7 @@ import { generationConfigOf } from "./generationConfigOf.ts"
 import type { GenerateContentRequest } from "./GeminiWire.ts"
 import { messagesToGemini } from "./messagesToGemini.ts"
 import { toolsToGemini } from "./toolsToGemini.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 const mapped = new Set([
   "messages", "temperature", "top_p", "top_k", "max_tokens", "max_completion_tokens", "stop", "n", "seed",

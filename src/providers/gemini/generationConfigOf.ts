@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ChatRequest, Translated } from "../../domain/Chat.ts"
 import type { GeminiGenerationConfig, GeminiThinkingConfig } from "./GeminiWire.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /**
  * Google's own mapping for Gemini 2.5 budgets; "minimal" gets the smallest budget every model accepts, and

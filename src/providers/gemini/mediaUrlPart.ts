@@ -2,7 +2,7 @@ import { Result } from "effect"
 import type { Translated } from "../../domain/Chat.ts"
 import type { GeminiPart } from "./GeminiWire.ts"
 import { mimeTypeOf } from "./mimeTypeOf.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 const fromDataUrl = (url: string, param: string): Translated<GeminiPart> => {
   const comma = url.indexOf(",")

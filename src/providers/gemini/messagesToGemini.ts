@@ -8,7 +8,7 @@ import type { Translated } from "../../domain/Chat.ts"
 import type { GeminiContent, GeminiPart, GeminiRole } from "./GeminiWire.ts"
 import { textsOf } from "./textsOf.ts"
 import { toolCallId } from "./toolCallId.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { userPartToGemini } from "./userPartToGemini.ts"
 
 type ToolCallNames = Map<string, string>

@@ -1,6 +1,6 @@
 import { Predicate, Result } from "effect"
 import type { Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /**
  * The texts of a system, assistant or tool message's content (a string or text parts; an assistant's refusal

@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ChatRequest, Translated } from "../../domain/Chat.ts"
 import type { GeminiFunctionDeclaration, GeminiTool, GeminiToolConfig } from "./GeminiWire.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 const namesOf = (tools: ReadonlyArray<{ readonly [key: string]: unknown }>, path: string): Translated<ReadonlyArray<string>> =>
   Result.gen(function*() {

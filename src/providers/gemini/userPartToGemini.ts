@@ -4,7 +4,7 @@ import type { Translated } from "../../domain/Chat.ts"
 import type { GeminiPart } from "./GeminiWire.ts"
 import { mediaUrlPart } from "./mediaUrlPart.ts"
 import { mimeTypeOf } from "./mimeTypeOf.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /**
  * One part of a user message. Ignored: `image_url.detail` (a resolution hint; Gemini picks its own) and

@@ -4,7 +4,7 @@ import type {
   ChatCompletionMessageFunctionToolCall
 } from "openai/resources/chat/completions"
 import type { ReasoningFields, ThinkingBlock, Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 export type AssistantMessage = ChatCompletionAssistantMessageParam & ReasoningFields
 

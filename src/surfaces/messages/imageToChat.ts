@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ChatCompletionContentPartImage } from "openai/resources/chat/completions"
 import type { Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /** An `image` block as an `image_url` part: base64 sources become `data:` URLs, URL sources stay URLs. */
 export const imageToChat = (source: unknown, path: string): Translated<ChatCompletionContentPartImage> => {

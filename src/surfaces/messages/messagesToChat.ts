@@ -8,7 +8,7 @@ import { thinkingToEffort } from "./thinkingToEffort.ts"
 import { toolChoiceToChat } from "./toolChoiceToChat.ts"
 import { toolsToChat } from "./toolsToChat.ts"
 import { turnsToChat } from "./turnsToChat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /**
  * Top-level fields ignored because they do not change the generated output: `cache_control` (automatic

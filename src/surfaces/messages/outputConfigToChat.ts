@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ResponseFormatJSONSchema, ReasoningEffort } from "openai/resources/shared"
 import type { Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 export interface OutputConfigFields {
   reasoning_effort?: ReasoningEffort

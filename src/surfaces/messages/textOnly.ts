@@ -1,6 +1,6 @@
 import { Predicate, Result } from "effect"
 import type { Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /**
  * A string, or an array of `text` blocks joined by blank lines (a system prompt, a tool result's content).

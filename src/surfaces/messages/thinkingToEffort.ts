@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ReasoningEffort } from "openai/resources/shared"
 import type { Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 const effortFor = (budget: number): ReasoningEffort => budget <= 2048 ? "low" : budget <= 8192 ? "medium" : "high"
 

@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ChatCompletionToolChoiceOption } from "openai/resources/chat/completions"
 import type { Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 export interface ToolChoiceFields {
   tool_choice?: ChatCompletionToolChoiceOption

@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ChatCompletionFunctionTool } from "openai/resources/chat/completions"
 import type { Translated } from "../../domain/Chat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /**
  * Fields of a custom tool that are read, or ignored because they do not change the output: `cache_control`

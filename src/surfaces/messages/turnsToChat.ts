@@ -3,7 +3,7 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import type { Translated } from "../../domain/Chat.ts"
 import { assistantTurnToChat } from "./assistantTurnToChat.ts"
 import { systemToChat } from "./systemToChat.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { userTurnToChat } from "./userTurnToChat.ts"
 
 const isNonEmpty = (content: unknown) =>

@@ -7,7 +7,7 @@ import type {
 import type { Translated } from "../../domain/Chat.ts"
 import { imageToChat } from "./imageToChat.ts"
 import { textOnly } from "./textOnly.ts"
-import { unsupported } from "./unsupported.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 /**
  * A user turn. Its `tool_result` blocks become `tool` messages placed before the rest of the turn, since

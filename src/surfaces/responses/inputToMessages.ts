@@ -11,7 +11,7 @@ import type {
 import type { Translated } from "../../domain/Chat.ts"
 import type { JsonObject } from "../../providers/Provider.ts"
 import { type ChatPart, partToChat } from "./partToChat.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { typed } from "./typed.ts"
 
 /** An assistant message under construction: function calls and reasoning join it as items arrive. */
@@ -39,7 +39,7 @@ const contentToChat = (content: unknown, path: string): Translated<string | Arra
 
 const misplaced = (parts: ReadonlyArray<ChatPart>, allowed: (part: ChatPart) => boolean, path: string, role: string) => {
   const j = parts.findIndex((part) => !allowed(part))
-  return refuse(`${path}[${j}].type`, `A '${parts[j]?.type}' part cannot appear in a ${role} message.`)
+  return unsupported(`${path}[${j}].type`, `A '${parts[j]?.type}' part cannot appear in a ${role} message.`)
 }
 
 /**
@@ -68,7 +68,7 @@ const messageToChat = (
         if (!content.every(isAssistantPart)) return yield* misplaced(content, isAssistantPart, `${path}.content`, "assistant")
         return { role: "assistant", content }
       default:
-        return yield* refuse(`${path}.role`, `'${path}.role' must be one of user, assistant, system, developer.`)
+        return yield* unsupported(`${path}.role`, `'${path}.role' must be one of user, assistant, system, developer.`)
     }
   })
 
@@ -80,7 +80,7 @@ const toolOutputToChat = (output: unknown, path: string): Translated<string | Ar
     for (const [j, part] of parts.entries()) {
       const fields = yield* typed(part, `${path}[${j}]`, "object")
       if (fields.type !== "input_text" && fields.type !== "output_text") {
-        return yield* refuse(`${path}[${j}].type`, `Function call outputs of type '${String(fields.type)}' are not supported by this gateway: only text.`)
+        return yield* unsupported(`${path}[${j}].type`, `Function call outputs of type '${String(fields.type)}' are not supported by this gateway: only text.`)
       }
       texts.push({ type: "text", text: yield* typed(fields.text, `${path}[${j}].text`, "string") })
     }
@@ -132,7 +132,7 @@ export const inputToMessages = (input: ReadonlyArray<unknown>): Translated<Array
         }
         case "function_call": {
           if (item.namespace !== undefined && item.namespace !== null) {
-            return yield* refuse(`${path}.namespace`, "Namespaced function calls are not supported by this gateway.")
+            return yield* unsupported(`${path}.namespace`, "Namespaced function calls are not supported by this gateway.")
           }
           const call: ChatCompletionMessageFunctionToolCall = {
             id: yield* typed(item.call_id, `${path}.call_id`, "string"),
@@ -163,9 +163,9 @@ export const inputToMessages = (input: ReadonlyArray<unknown>): Translated<Array
           break
         }
         case "item_reference":
-          return yield* refuse(`${path}.type`, "This gateway does not store responses or their items: send the items themselves instead of references.")
+          return yield* unsupported(`${path}.type`, "This gateway does not store responses or their items: send the items themselves instead of references.")
         default:
-          return yield* refuse(`${path}.type`, `Input items of type '${String(type)}' are not supported by this gateway: only messages, function calls, function call outputs and reasoning.`)
+          return yield* unsupported(`${path}.type`, `Input items of type '${String(type)}' are not supported by this gateway: only messages, function calls, function call outputs and reasoning.`)
       }
     }
     return messages

@@ -5,7 +5,7 @@ import type {
   ChatCompletionContentPartText
 } from "openai/resources/chat/completions"
 import type { Translated } from "../../domain/Chat.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { typed } from "./typed.ts"
 
 export type ChatPart = ChatCompletionContentPartText | ChatCompletionContentPartImage | ChatCompletionContentPartRefusal
@@ -32,15 +32,15 @@ export const partToChat = (part: unknown, path: string): Translated<ChatPart> =>
       case "input_image": {
         if (fields.image_url === undefined || fields.image_url === null) {
           return yield* fields.file_id !== undefined && fields.file_id !== null
-            ? refuse(`${path}.file_id`, "Images by 'file_id' need OpenAI's file storage, which this gateway does not have: send the image as a URL or a data URL in 'image_url'.")
-            : refuse(`${path}.image_url`, `'${path}.image_url' is required.`)
+            ? unsupported(`${path}.file_id`, "Images by 'file_id' need OpenAI's file storage, which this gateway does not have: send the image as a URL or a data URL in 'image_url'.")
+            : unsupported(`${path}.image_url`, `'${path}.image_url' is required.`)
         }
         const url = yield* typed(fields.image_url, `${path}.image_url`, "string")
         return { type: "image_url", image_url: isDetail(fields.detail) ? { url, detail: details[fields.detail] } : { url } }
       }
       case "input_file":
-        return yield* refuse(`${path}.type`, "File inputs ('input_file') are not supported by this gateway.")
+        return yield* unsupported(`${path}.type`, "File inputs ('input_file') are not supported by this gateway.")
       default:
-        return yield* refuse(`${path}.type`, `Content parts of type '${String(fields.type)}' are not supported by this gateway.`)
+        return yield* unsupported(`${path}.type`, `Content parts of type '${String(fields.type)}' are not supported by this gateway.`)
     }
   })

@@ -4,7 +4,7 @@ import type { ReasoningEffort } from "openai/resources/shared"
 import type { ChatRequest, Translated } from "../../domain/Chat.ts"
 import type { JsonObject } from "../../providers/Provider.ts"
 import { inputToMessages } from "./inputToMessages.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { textToChat } from "./textToChat.ts"
 import { toolChoiceToChat } from "./toolChoiceToChat.ts"
 import { toolsToChat } from "./toolsToChat.ts"
@@ -42,9 +42,9 @@ const reasoningEffort = (reasoning: unknown): Translated<NonNullable<ReasoningEf
   Result.gen(function*() {
     const { effort, summary: _summary, generate_summary: _generate, ...rest } = yield* typed(reasoning, "reasoning", "object")
     const extra = Object.keys(rest).find((key) => rest[key] !== undefined && rest[key] !== null)
-    if (extra !== undefined) return yield* refuse(`reasoning.${extra}`, `'reasoning.${extra}' is not supported by this gateway.`)
+    if (extra !== undefined) return yield* unsupported(`reasoning.${extra}`, `'reasoning.${extra}' is not supported by this gateway.`)
     if (effort === undefined || effort === null) return undefined
-    return isEffort(effort) ? effort : yield* refuse("reasoning.effort", `'reasoning.effort' must be one of ${efforts.join(", ")}.`)
+    return isEffort(effort) ? effort : yield* unsupported("reasoning.effort", `'reasoning.effort' must be one of ${efforts.join(", ")}.`)
   })
 
 /** An OpenAI Responses request as a canonical chat request. */
@@ -53,20 +53,20 @@ export const responsesToChat = (body: JsonObject): Translated<ChatRequest> =>
     const set = (key: string) => body[key] !== undefined && body[key] !== null
     for (const key of Object.keys(body).filter(set)) {
       const reason = stateful[key]
-      if (reason !== undefined) return yield* refuse(key, reason)
-      if (!handled.has(key) && !ignored.has(key)) return yield* refuse(key, `Unrecognized or unsupported parameter '${key}'.`)
+      if (reason !== undefined) return yield* unsupported(key, reason)
+      if (!handled.has(key) && !ignored.has(key)) return yield* unsupported(key, `Unrecognized or unsupported parameter '${key}'.`)
     }
-    if (body.background === true) return yield* refuse("background", "Background responses are not supported by this gateway.")
+    if (body.background === true) return yield* unsupported("background", "Background responses are not supported by this gateway.")
     if (set("truncation") && body.truncation !== "disabled") {
-      return yield* refuse("truncation", "This gateway does not drop input items to fit the context window: only 'disabled' is supported.")
+      return yield* unsupported("truncation", "This gateway does not drop input items to fit the context window: only 'disabled' is supported.")
     }
     if (set("include")) {
       const include = yield* typed(body.include, "include", "array")
       const logprobs = include.indexOf("message.output_text.logprobs")
-      if (logprobs >= 0) return yield* refuse(`include[${logprobs}]`, "Logprobs are not supported by this gateway's Responses API.")
+      if (logprobs >= 0) return yield* unsupported(`include[${logprobs}]`, "Logprobs are not supported by this gateway's Responses API.")
     }
     if (set("top_logprobs") && body.top_logprobs !== 0) {
-      return yield* refuse("top_logprobs", "Logprobs are not supported by this gateway's Responses API.")
+      return yield* unsupported("top_logprobs", "Logprobs are not supported by this gateway's Responses API.")
     }
 
     const messages: Array<ChatCompletionMessageParam> = []

@@ -1,7 +1,7 @@
 import { Result } from "effect"
 import type { ChatCompletionCreateParamsBase } from "openai/resources/chat/completions"
 import type { Translated } from "../../domain/Chat.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { typed } from "./typed.ts"
 
 type TextFields = Pick<ChatCompletionCreateParamsBase, "response_format" | "verbosity">
@@ -15,9 +15,9 @@ export const textToChat = (text: unknown): Translated<TextFields> =>
     const fields: TextFields = {}
     const { format, verbosity, ...rest } = yield* typed(text, "text", "object")
     const extra = Object.keys(rest).find((key) => rest[key] !== undefined && rest[key] !== null)
-    if (extra !== undefined) return yield* refuse(`text.${extra}`, `'text.${extra}' is not supported by this gateway.`)
+    if (extra !== undefined) return yield* unsupported(`text.${extra}`, `'text.${extra}' is not supported by this gateway.`)
     if (verbosity !== undefined && verbosity !== null) {
-      if (!isVerbosity(verbosity)) return yield* refuse("text.verbosity", "'text.verbosity' must be low, medium or high.")
+      if (!isVerbosity(verbosity)) return yield* unsupported("text.verbosity", "'text.verbosity' must be low, medium or high.")
       fields.verbosity = verbosity
     }
     if (format === undefined || format === null) return fields
@@ -43,6 +43,6 @@ export const textToChat = (text: unknown): Translated<TextFields> =>
         }
       }
       default:
-        return yield* refuse("text.format.type", `A text format of type '${String(spec.type)}' is not supported by this gateway.`)
+        return yield* unsupported("text.format.type", `A text format of type '${String(spec.type)}' is not supported by this gateway.`)
     }
   })

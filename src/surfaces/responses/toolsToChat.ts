@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { ChatCompletionFunctionTool } from "openai/resources/chat/completions"
 import type { Translated } from "../../domain/Chat.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 import { typed } from "./typed.ts"
 
 const functionKeys = new Set(["type", "name", "description", "parameters", "strict"])
@@ -19,10 +19,10 @@ export const toolsToChat = (tools: ReadonlyArray<unknown>): Translated<Array<Cha
     for (const [i, value] of tools.entries()) {
       const tool = yield* typed(value, `tools[${i}]`, "object")
       if (tool.type !== "function") {
-        return yield* refuse(`tools[${i}].type`, `Tools of type '${String(tool.type)}' are not supported by this gateway: only function tools are.`)
+        return yield* unsupported(`tools[${i}].type`, `Tools of type '${String(tool.type)}' are not supported by this gateway: only function tools are.`)
       }
       const extra = Object.keys(tool).find((key) => !functionKeys.has(key) && !isUnset(tool[key]))
-      if (extra !== undefined) return yield* refuse(`tools[${i}].${extra}`, `Function tool option '${extra}' is not supported by this gateway.`)
+      if (extra !== undefined) return yield* unsupported(`tools[${i}].${extra}`, `Function tool option '${extra}' is not supported by this gateway.`)
       const { description, parameters, strict } = tool
       converted.push({
         type: "function",

@@ -1,7 +1,7 @@
 import { Predicate, Result } from "effect"
 import type { Translated } from "../../domain/Chat.ts"
 import type { JsonObject } from "../../providers/Provider.ts"
-import { refuse } from "./refuse.ts"
+import { unsupported } from "../../domain/unsupported.ts"
 
 interface Kinds {
   readonly string: string
@@ -23,4 +23,4 @@ const checks: { readonly [K in keyof Kinds]: (value: unknown) => value is Kinds[
 export const typed = <K extends keyof Kinds>(value: unknown, path: string, kind: K): Translated<Kinds[K]> =>
   checks[kind](value)
     ? Result.succeed(value)
-    : refuse(path, `'${path}' must be ${kind === "object" || kind === "array" ? "an" : "a"} ${kind}.`)
+    : unsupported(path, `'${path}' must be ${kind === "object" || kind === "array" ? "an" : "a"} ${kind}.`)
