@@ -46,7 +46,8 @@ export const reply = (ctx: Ctx, status: number, body: unknown): Response => {
   return json(status, body, ctx.headers)
 }
 
-const CUT_GRACE_MS = 15
+// Long enough for a gateway on a loaded (CPU-steal) host to have read what was sent before the reset.
+const CUT_GRACE_MS = 100
 
 /** `mark`: "content" for content chunks (what faults count), "end" on the first event of the closing sequence. */
 export type Step = { kind: "event"; text: string; mark?: "content" | "end" } | { kind: "cut" } | { kind: "stall" } | { kind: "end" }
