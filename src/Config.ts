@@ -2,14 +2,18 @@ import { readFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { Context, Effect, Predicate, type Redacted, Result, Schema } from "effect"
 import { type Document, LineCounter, parseDocument } from "yaml"
+import type { CatalogEntry } from "./config/CatalogEntry.ts"
 import { crossCheck } from "./config/crossCheck.ts"
 import { parseDotEnv } from "./config/parseDotEnv.ts"
 import { formatPath, type Path, type PathProblem } from "./config/Path.ts"
 import { RawConfig } from "./config/RawConfig.ts"
-import { type Location, readYamlTree } from "./config/readYamlTree.ts"
+import { readCatalog } from "./config/readCatalog.ts"
+import { type Location, readYamlTree, type YamlTree } from "./config/readYamlTree.ts"
 import { schemaProblems } from "./config/schemaProblems.ts"
 import { serverOverrides } from "./config/serverOverrides.ts"
 import { toGatewayConfig } from "./config/toGatewayConfig.ts"
+import { withCatalog } from "./config/withCatalog.ts"
+import type { KeyBudget, KeyLimits, TokenQuota } from "./domain/VirtualKey.ts"
 import type { ProviderType } from "./providers/index.ts"
 
 export interface ServerConfig {
@@ -19,6 +23,8 @@ export interface ServerConfig {
   readonly modelPrefix: string | undefined
   readonly shutdownTimeoutMs: number
   readonly upstreamTimeoutMs: number
+  /** How long a TCP connection to an upstream not heard from lately may take to open; then 504. */
+  readonly connectTimeoutMs: number
   readonly streamIdleTimeoutMs: number
   /** Headers to last byte of one upstream exchange; undefined: no limit beyond the other timeouts. */
   readonly totalTimeoutMs: number | undefined
@@ -27,6 +33,10 @@ export interface ServerConfig {
   readonly cors: CorsConfig | undefined
   /** Reload when the config file changes. */
   readonly watchConfig: boolean
+  /** `none`: every request is served as an anonymous key (loopback only). */
+  readonly auth: "keys" | "none"
+  /** Signs admin session tokens; undefined: generated once and kept in the database. */
+  readonly jwtSecret: Redacted.Redacted<string> | undefined
 }
 
 export interface CorsConfig {
@@ -112,8 +122,11 @@ export interface ProviderConfig {
   /** Azure OpenAI's `api-version` query parameter. */
   readonly apiVersion: string | undefined
   readonly timeoutMs: number | undefined
+  readonly connectTimeoutMs: number | undefined
   readonly streamIdleTimeoutMs: number | undefined
   readonly totalTimeoutMs: number | undefined
+  /** Active health probes; undefined: none. */
+  readonly probe: { readonly intervalMs: number; readonly timeoutMs: number } | undefined
 }
 
 export interface ModelConfig {
@@ -132,12 +145,17 @@ export interface VirtualKeyConfig {
   readonly key: Redacted.Redacted<string>
   readonly models: ReadonlyArray<string>
   readonly captureBodies: boolean
+  readonly limits: KeyLimits
+  readonly budget: KeyBudget | undefined
+  readonly tokenQuota: TokenQuota | undefined
+  readonly allowUnpriced: boolean
 }
 
 export interface PriceConfig {
   readonly inputPerMtok: number
   readonly outputPerMtok: number
   readonly cachedInputPerMtok: number | undefined
+  readonly maxOutputTokens: number | undefined
 }
 
 export interface GatewayConfig {
@@ -225,32 +243,87 @@ const logLevelOverride = (value: string | undefined): Result.Result<LogLevel | u
     : Result.fail([{ path: "logging.level", message: `expected one of ${logLevels.join(", ")}, got ${JSON.stringify(value)}`, origin: "env LOG_LEVEL" }])
 }
 
-/**
- * Pure: parse + expand + validate YAML text, reporting every problem at once.
- * `file` is used in origins; `env` is the environment (already merged with .env);
- * relative paths resolve against `baseDir`.
- */
-export const parseConfig = (
-  text: string,
-  options: { readonly file: string; readonly env: Env; readonly baseDir: string }
-): Result.Result<GatewayConfig, ReadonlyArray<ConfigProblem>> => {
+interface ParsedText {
+  readonly doc: Document
+  readonly lineCounter: LineCounter
+  readonly tree: YamlTree
+}
+
+const parseText = (text: string, env: Env): ParsedText => {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false })
-  const tree = readYamlTree(doc, lineCounter, options.env)
-  const decoded = decodeRaw(tree.value, { errors: "all", onExcessProperty: "error" })
+  return { doc, lineCounter, tree: readYamlTree(doc, lineCounter, env) }
+}
+
+/** Problems of catalog entries have no line to point at: they are named by their catalog path. */
+const catalogOrigin = "database"
+
+const validate = (
+  { doc, lineCounter, tree }: ParsedText,
+  text: string,
+  options: { readonly file: string; readonly baseDir: string; readonly catalog: ReadonlyArray<CatalogEntry> }
+): Result.Result<GatewayConfig, ReadonlyArray<ConfigProblem>> => {
+  const merged = withCatalog(tree.value, options.catalog)
+  const decoded = decodeRaw(merged.value, { errors: "all", onExcessProperty: "error" })
   // A value whose variable is unset is reported once, not again by the checks that then see it empty.
   const unset = new Set(tree.problems.map((problem) => formatPath(problem.path)))
   const shapeProblems = Result.isFailure(decoded) ? schemaProblems(decoded.failure.issue) : []
-  const checks = [...shapeProblems, ...crossCheck(tree.value)]
+  const checks = [...shapeProblems, ...crossCheck(merged.value)]
     .filter((problem) => !unset.has(formatPath(problem.path)))
+  const inCatalog = checks.flatMap((problem) => {
+    const path = merged.catalogPath(problem.path)
+    return path === undefined ? [] : [{ path: formatPath(path), message: problem.message, origin: catalogOrigin }]
+  })
+  const inFile = checks.filter((problem) => merged.catalogPath(problem.path) === undefined)
   // Syntax errors come first: they can make later problems in the same file misleading.
   const problems = [
     ...inFileOrder(syntaxProblems(doc, lineCounter, options.file)),
-    ...inFileOrder([...tree.problems, ...checks].map(locate(tree.locations, options.file)))
+    ...inFileOrder([...tree.problems, ...inFile].map(locate(tree.locations, options.file))),
+    ...merged.problems.map((problem) => ({ path: formatPath(problem.path), message: problem.message, origin: catalogOrigin })),
+    ...inCatalog
   ]
   return Result.isSuccess(decoded) && problems.length === 0
-    ? Result.succeed({ ...toGatewayConfig(decoded.success, options.baseDir), version: versionOf(text) })
+    ? Result.succeed({ ...toGatewayConfig(decoded.success, options.baseDir), version: versionOf(text, JSON.stringify(options.catalog)) })
     : Result.fail(problems)
+}
+
+/**
+ * Pure: parse + expand + validate YAML text, reporting every problem at once.
+ * `file` is used in origins; `env` is the environment (already merged with .env);
+ * relative paths resolve against `baseDir`. `catalog` (entries added through the admin API) is merged in before
+ * validation; its problems are named by their catalog path (`catalog.providers.<name>.base_url`).
+ */
+export const parseConfig = (
+  text: string,
+  options: {
+    readonly file: string
+    readonly env: Env
+    readonly baseDir: string
+    readonly catalog?: ReadonlyArray<CatalogEntry> | undefined
+  }
+): Result.Result<GatewayConfig, ReadonlyArray<ConfigProblem>> =>
+  validate(parseText(text, options.env), text, { ...options, catalog: options.catalog ?? [] })
+
+/**
+ * The database the catalog lives in, as the validated config will name it (default and relative path
+ * resolved the same way); undefined when the file's `database.url` is invalid, which validation reports.
+ */
+const databaseUrlOf = (tree: unknown, baseDir: string): string | undefined => {
+  const database = Predicate.isObject(tree) ? tree.database : undefined
+  const url = Predicate.isObject(database) ? database.url : undefined
+  if (url !== undefined && !(Predicate.isString(url) && url !== "")) return undefined
+  return toGatewayConfig({ providers: [], ...(url === undefined ? {} : { database: { url } }) }, baseDir).database.url
+}
+
+const catalogOf = (
+  tree: unknown,
+  baseDir: string,
+  given: ReadonlyArray<CatalogEntry> | undefined
+): Result.Result<ReadonlyArray<CatalogEntry>, ReadonlyArray<ConfigProblem>> => {
+  if (given !== undefined) return Result.succeed(given)
+  const url = databaseUrlOf(tree, baseDir)
+  if (url === undefined) return Result.succeed([])
+  return Result.mapError(readCatalog(url), (message) => [{ path: "catalog", message: `cannot read: ${message}`, origin: url }])
 }
 
 const fileProblem = (origin: string, cause: unknown): ConfigError =>
@@ -273,11 +346,16 @@ const definedOnly = (env: Env): Record<string, string> =>
 
 /**
  * Resolves the path (explicit path, else env CONFIG_PATH, else ./config.yaml), reads it, merges a `.env` file
- * next to it (real environment variables win over .env), parses it and applies HOST and PORT from the environment
- * (they win over the file).
+ * next to it (real environment variables win over .env), merges the catalog (`options.catalog`, else the one in
+ * the config's database), parses it and applies HOST and PORT from the environment (they win over the file).
+ * The version hashes all three sources.
  */
 export const loadConfig = Effect.fnUntraced(function*(
-  options: { readonly path: string | undefined; readonly env: Env }
+  options: {
+    readonly path: string | undefined
+    readonly env: Env
+    readonly catalog?: ReadonlyArray<CatalogEntry> | undefined
+  }
 ): Effect.fn.Return<GatewayConfig, ConfigError> {
   const display = options.path || options.env.CONFIG_PATH || "config.yaml"
   const file = resolve(display)
@@ -285,11 +363,15 @@ export const loadConfig = Effect.fnUntraced(function*(
   const dotEnvDisplay = join(dirname(display), ".env")
   const dotEnv = yield* readDotEnv(join(dirname(file), ".env"), dotEnvDisplay)
   const env = { ...dotEnv.vars, ...definedOnly(options.env) }
-  const parsed = parseConfig(text, { file: display, env, baseDir: dirname(file) })
+  const source = parseText(text, env)
+  const catalog = catalogOf(source.tree.value, dirname(file), options.catalog)
+  const entries = Result.getOrElse(catalog, () => [])
+  const parsed = validate(source, text, { file: display, baseDir: dirname(file), catalog: entries })
   const overrides = serverOverrides(env)
   const level = logLevelOverride(env.LOG_LEVEL)
   const problems = [
     ...dotEnv.badLines.map((line) => ({ path: "", message: "expected KEY=value", origin: `${dotEnvDisplay}:${line}` })),
+    ...(Result.isFailure(catalog) ? catalog.failure : []),
     ...(Result.isFailure(parsed) ? parsed.failure : []),
     ...(Result.isFailure(overrides) ? overrides.failure : []),
     ...(Result.isFailure(level) ? level.failure : [])
@@ -300,7 +382,7 @@ export const loadConfig = Effect.fnUntraced(function*(
   const config = parsed.success
   return {
     ...config,
-    version: versionOf(text, dotEnv.text),
+    version: versionOf(text, dotEnv.text, JSON.stringify(entries)),
     server: { ...config.server, ...overrides.success },
     logging: { ...config.logging, level: level.success ?? config.logging.level }
   }

@@ -1,6 +1,6 @@
 import { watch } from "node:fs"
 import { basename, dirname, resolve } from "node:path"
-import { Effect, ManagedRuntime } from "effect"
+import { Context, Effect, ManagedRuntime } from "effect"
 import pkg from "../../package.json" with { type: "json" }
 import { appLayer } from "../appLayer.ts"
 import type { GatewayConfig } from "../Config.ts"
@@ -8,12 +8,13 @@ import { adminRoutes } from "../http/admin.ts"
 import { anthropicRoutes } from "../http/anthropic.ts"
 import { app } from "../http/app.ts"
 import { cors } from "../http/cors.ts"
+import { keyInfoRoute } from "../http/keyInfoRoute.ts"
 import { openaiRoutes } from "../http/openai.ts"
+import { usageRoute } from "../http/usageRoute.ts"
 import { opsRoutes } from "../http/ops.ts"
 import { configureLogging, log } from "../logging/log.ts"
 import { Gateway } from "../services/Gateway.ts"
 import { Metrics } from "../services/Metrics.ts"
-import { ProviderPool } from "../services/ProviderPool.ts"
 import { Reloader } from "../services/Reloader.ts"
 import { UsageLedger } from "../services/UsageLedger.ts"
 import { readConfig } from "./readConfig.ts"
@@ -39,33 +40,40 @@ const summary = (config: GatewayConfig, url: string) => ({
   models: config.providers.reduce((n, p) => n + p.models.length, 0) + Object.keys(config.models).length,
   keys: config.keys.length,
   metrics: `${url}/metrics`,
-  admin: config.server.adminKey === undefined ? "off (set server.admin_key)" : `${url}/admin/v1`
+  admin: `${url}/admin/v1 (${config.server.adminKey === undefined ? "users' session tokens; `sluice setup` creates the first admin" : "admin key or users' session tokens"})`,
+  docs: `${url}/docs`
 })
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
 
 /** Starts the gateway and runs it until SIGTERM / SIGINT (graceful) or a second signal (at once). */
 export const serve = async (path: string | undefined) => {
   const config = await readConfig(path)
   configureLogging(config.logging)
+  if (config.server.auth === "none" && !isLoopback(config.server.host)) {
+    console.error(`Sluice could not start: server.auth "none" serves without keys, so it only binds to loopback (127.0.0.1, ::1 or localhost), not ${config.server.host}`)
+    return process.exit(1)
+  }
   const runtime = ManagedRuntime.make(appLayer(config, { path, env: process.env }))
-  const services = await runtime.runPromise(Effect.gen(function*() {
-    return {
-      gateway: yield* Gateway,
-      ledger: yield* UsageLedger,
-      metrics: yield* Metrics,
-      reloader: yield* Reloader,
-      pool: yield* ProviderPool
-    }
-  }))
+  const context = await runtime.context()
     .catch((error: unknown) => {
       console.error(`Sluice could not start: ${error instanceof Error ? error.message : String(error)}`)
       return process.exit(1)
     })
+  const services = {
+    gateway: Context.get(context, Gateway),
+    ledger: Context.get(context, UsageLedger),
+    metrics: Context.get(context, Metrics),
+    reloader: Context.get(context, Reloader)
+  }
   const { host, port, maxBodyBytes, shutdownTimeoutMs } = config.server
   const http = app()
   if (config.server.cors !== undefined) http.use(cors(config.server.cors))
   const server = http
     .use(opsRoutes(services.ledger, services.metrics, pkg.version))
-    .use(adminRoutes(services.reloader, services.pool, config.server.adminKey))
+    .use(adminRoutes(context, config))
+    .use(keyInfoRoute(context))
+    .use(usageRoute(context))
     .use(openaiRoutes(services.gateway, maxBodyBytes))
     .use(anthropicRoutes(services.gateway, maxBodyBytes))
     // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.

@@ -21,6 +21,7 @@ const Server = Schema.Struct({
   model_prefix: Schema.optionalKey(Schema.String),
   shutdown_timeout_ms: Schema.optionalKey(NonNegativeInt),
   upstream_timeout_ms: Schema.optionalKey(PositiveInt),
+  connect_timeout_ms: Schema.optionalKey(PositiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(PositiveInt),
   total_timeout_ms: Schema.optionalKey(PositiveInt),
   // An empty value (e.g. `${SLUICE_ADMIN_KEY:-}`) leaves the admin API off.
@@ -29,7 +30,11 @@ const Server = Schema.Struct({
     origins: Schema.Array(NonEmpty).check(Schema.isMinLength(1)),
     headers: Schema.optionalKey(Schema.Array(NonEmpty))
   })),
-  watch_config: Schema.optionalKey(Schema.Boolean)
+  watch_config: Schema.optionalKey(Schema.Boolean),
+  /** `none` serves without virtual keys (local use; refused unless the host is loopback). */
+  auth: Schema.optionalKey(Schema.Literals(["keys", "none"])),
+  /** Signs admin session tokens; empty or absent: one is generated on first start and kept in the database. */
+  jwt_secret: Schema.optionalKey(Schema.Union([Schema.String, Schema.Finite]))
 })
 
 const Logging = Schema.Struct({
@@ -99,21 +104,40 @@ const Provider = Schema.Struct({
   tls_verify: Schema.optionalKey(Schema.Boolean),
   api_version: Schema.optionalKey(NonEmpty),
   timeout_ms: Schema.optionalKey(PositiveInt),
+  connect_timeout_ms: Schema.optionalKey(PositiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(PositiveInt),
-  total_timeout_ms: Schema.optionalKey(PositiveInt)
+  total_timeout_ms: Schema.optionalKey(PositiveInt),
+  /** Asks the upstream's models list at an interval: a success closes an open circuit, failures open it. */
+  probe: Schema.optionalKey(Schema.Struct({
+    interval_ms: Schema.optionalKey(PositiveInt),
+    timeout_ms: Schema.optionalKey(PositiveInt)
+  }))
 })
+
+const Period = Schema.Literals(["daily", "weekly", "monthly", "total"])
 
 const VirtualKey = Schema.Struct({
   name: NonEmpty,
   key: Secret,
   models: Schema.optionalKey(Schema.Array(NonEmpty)),
-  capture_bodies: Schema.optionalKey(Schema.Boolean)
+  capture_bodies: Schema.optionalKey(Schema.Boolean),
+  budget: Schema.optionalKey(Schema.Struct({ usd: NonNegative, period: Schema.optionalKey(Period) })),
+  token_quota: Schema.optionalKey(Schema.Struct({ tokens: NonNegativeInt, period: Schema.optionalKey(Period) })),
+  limits: Schema.optionalKey(Schema.Struct({
+    rpm: Schema.optionalKey(NonNegativeInt),
+    tpm: Schema.optionalKey(NonNegativeInt),
+    rps: Schema.optionalKey(NonNegative),
+    burst: Schema.optionalKey(NonNegativeInt),
+    concurrency: Schema.optionalKey(NonNegativeInt)
+  })),
+  allow_unpriced: Schema.optionalKey(Schema.Boolean)
 })
 
 const Price = Schema.Struct({
   input_per_mtok: NonNegative,
   output_per_mtok: NonNegative,
-  cached_input_per_mtok: Schema.optionalKey(NonNegative)
+  cached_input_per_mtok: Schema.optionalKey(NonNegative),
+  max_output_tokens: Schema.optionalKey(PositiveInt)
 })
 
 /** The YAML file's shape (snake_case, defaults not applied); cross-field rules live in `crossCheck`. */

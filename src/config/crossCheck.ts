@@ -46,6 +46,9 @@ const providerProblems = (provider: Entry, index: number): ReadonlyArray<PathPro
       problems.push({ path: [...path, "keys"], message: `provider type "${type}" requires at least one key` })
     }
   }
+  if (provider.probe !== undefined && Predicate.isString(type) && isProviderType(type) && !providers[type].endpoints.has("models")) {
+    problems.push({ path: [...path, "probe"], message: `provider type "${type}" has no models list to probe` })
+  }
   if (provider.api_version !== undefined && type !== "azure") {
     problems.push({ path: [...path, "api_version"], message: `only provider type "azure" takes an api_version` })
   }

@@ -18,11 +18,14 @@ const toServer = (server: RawServer): ServerConfig => ({
   modelPrefix: server.model_prefix || undefined,
   shutdownTimeoutMs: server.shutdown_timeout_ms ?? 30_000,
   upstreamTimeoutMs: server.upstream_timeout_ms ?? 600_000,
+  connectTimeoutMs: server.connect_timeout_ms ?? 10_000,
   streamIdleTimeoutMs: server.stream_idle_timeout_ms ?? 300_000,
   totalTimeoutMs: server.total_timeout_ms,
   adminKey: server.admin_key === undefined || server.admin_key === "" ? undefined : secret(server.admin_key),
   cors: server.cors === undefined ? undefined : { origins: server.cors.origins, headers: server.cors.headers ?? [] },
-  watchConfig: server.watch_config ?? true
+  watchConfig: server.watch_config ?? true,
+  auth: server.auth ?? "keys",
+  jwtSecret: server.jwt_secret === undefined || server.jwt_secret === "" ? undefined : secret(server.jwt_secret)
 })
 
 const toProvider = (provider: RawProvider): ProviderConfig => ({
@@ -42,8 +45,12 @@ const toProvider = (provider: RawProvider): ProviderConfig => ({
   tlsVerify: provider.tls_verify ?? true,
   apiVersion: provider.api_version,
   timeoutMs: provider.timeout_ms,
+  connectTimeoutMs: provider.connect_timeout_ms,
   streamIdleTimeoutMs: provider.stream_idle_timeout_ms,
-  totalTimeoutMs: provider.total_timeout_ms
+  totalTimeoutMs: provider.total_timeout_ms,
+  probe: provider.probe === undefined
+    ? undefined
+    : { intervalMs: provider.probe.interval_ms ?? 30_000, timeoutMs: provider.probe.timeout_ms ?? 5000 }
 })
 
 const toResilience = (resilience: NonNullable<RawConfig["resilience"]>): ResilienceConfig => ({
@@ -65,13 +72,18 @@ const toVirtualKey = (key: RawKey): VirtualKeyConfig => ({
   name: key.name,
   key: secret(key.key),
   models: key.models ?? ["*"],
-  captureBodies: key.capture_bodies ?? false
+  captureBodies: key.capture_bodies ?? false,
+  limits: key.limits ?? {},
+  budget: key.budget === undefined ? undefined : { usd: key.budget.usd, period: key.budget.period ?? "monthly" },
+  tokenQuota: key.token_quota === undefined ? undefined : { tokens: key.token_quota.tokens, period: key.token_quota.period ?? "monthly" },
+  allowUnpriced: key.allow_unpriced ?? false
 })
 
 const toPrice = (price: RawPrice): PriceConfig => ({
   inputPerMtok: price.input_per_mtok,
   outputPerMtok: price.output_per_mtok,
-  cachedInputPerMtok: price.cached_input_per_mtok
+  cachedInputPerMtok: price.cached_input_per_mtok,
+  maxOutputTokens: price.max_output_tokens
 })
 
 /** A relative sqlite path is relative to the config file, not to the working directory. */

@@ -4,9 +4,10 @@ import journal from "../../drizzle/meta/_journal.json" with { type: "json" }
 import m0000 from "../../drizzle/0000_init.sql" with { type: "text" }
 import m0001 from "../../drizzle/0001_bodies.sql" with { type: "text" }
 import m0002 from "../../drizzle/0002_attempts.sql" with { type: "text" }
+import m0003 from "../../drizzle/0003_governance.sql" with { type: "text" }
 
 // Imported rather than read from disk so that `bun build --compile` embeds them. A new migration adds a line here.
-const files: Record<string, string> = { "0000_init": m0000, "0001_bodies": m0001, "0002_attempts": m0002 }
+const files: Record<string, string> = { "0000_init": m0000, "0001_bodies": m0001, "0002_attempts": m0002, "0003_governance": m0003 }
 
 /** Applies, in one transaction, every migration of drizzle/ newer than the database's last one. */
 export const migrate = <S extends Record<string, unknown>>(db: BunSQLiteDatabase<S>) =>

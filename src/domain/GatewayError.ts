@@ -15,12 +15,12 @@ export class Unauthorized extends Schema.TaggedClass<Unauthorized>()("Unauthoriz
 }
 
 export class Forbidden extends Schema.TaggedClass<Forbidden>()("Forbidden", {
-  message: Schema.String
+  message: Schema.String,
+  code: Schema.String
 }) {
   get status() { return 403 }
   get retryable() { return false }
   get type() { return "permission_error" }
-  get code() { return "model_not_allowed" }
 }
 
 export class InvalidRequest extends Schema.TaggedClass<InvalidRequest>()("InvalidRequest", {
@@ -57,15 +57,29 @@ export class NoRoute extends Schema.TaggedClass<NoRoute>()("NoRoute", {
   }
 }
 
-/** The gateway's own limits refused the request (upstream capacity exhausted past the queue deadline, a key's rate limit). */
+/**
+ * The gateway's own limits refused the request (upstream capacity exhausted past the queue deadline, a key's rate
+ * limit); `headers` are the key's `x-ratelimit-*` headers.
+ */
 export class RateLimited extends Schema.TaggedClass<RateLimited>()("RateLimited", {
   message: Schema.String,
   code: Schema.String,
-  retryAfterMs: Schema.NullOr(Schema.Number)
+  retryAfterMs: Schema.NullOr(Schema.Number),
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
 }) {
   get status() { return 429 }
   get retryable() { return false }
   get type() { return "rate_limit_error" }
+}
+
+/** The key's budget or token quota cannot hold this request's worst-case cost. */
+export class BudgetExceeded extends Schema.TaggedClass<BudgetExceeded>()("BudgetExceeded", {
+  message: Schema.String
+}) {
+  get status() { return 429 }
+  get retryable() { return false }
+  get type() { return "insufficient_quota" }
+  get code() { return "budget_exceeded" }
 }
 
 /** The upstream answered with a 4xx other than 429: its status and message are passed through. */
@@ -133,6 +147,7 @@ export const Reason = Schema.Union([
   PayloadTooLarge,
   NoRoute,
   RateLimited,
+  BudgetExceeded,
   UpstreamRejected,
   UpstreamRateLimited,
   UpstreamUnavailable,

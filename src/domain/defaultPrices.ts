@@ -3,6 +3,8 @@ export interface Price {
   readonly inputPerMtok: number
   readonly outputPerMtok: number
   readonly cachedInputPerMtok?: number
+  /** The most a response may generate: a budget reserves this for a request that sets no max_tokens. */
+  readonly maxOutputTokens?: number
 }
 
 /**

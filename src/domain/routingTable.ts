@@ -18,15 +18,18 @@ export interface Route {
   readonly listed: boolean
 }
 
+/** What an adapter needs to know of a provider to build its requests. */
+export const settingsOf = (provider: ProviderConfig): ProviderSettings => ({
+  name: provider.name,
+  type: provider.type,
+  baseUrl: provider.baseUrl ?? providers[provider.type].defaultBaseUrl,
+  headers: provider.headers,
+  apiVersion: provider.apiVersion
+})
+
 const candidatesOf = (provider: ProviderConfig): Array<Candidate> => {
   const adapter = providers[provider.type]
-  const settings: ProviderSettings = {
-    name: provider.name,
-    type: provider.type,
-    baseUrl: provider.baseUrl ?? adapter.defaultBaseUrl,
-    headers: provider.headers,
-    apiVersion: provider.apiVersion
-  }
+  const settings = settingsOf(provider)
   return provider.models.map((model) => ({
     provider,
     adapter,

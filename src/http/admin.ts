@@ -1,72 +1,32 @@
-import { timingSafeEqual } from "node:crypto"
 import { Elysia } from "elysia"
-import { Effect, Redacted } from "effect"
-import { sha256 } from "../domain/sha256.ts"
-import type { ProviderPool } from "../services/ProviderPool.ts"
-import type { Reloader } from "../services/Reloader.ts"
-import { secretOf } from "./requestContext.ts"
-import { errorResponse } from "./respond.ts"
-
-/** Constant-time: both sides are hashed to the same length first. */
-const sameSecret = (given: string, expected: Redacted.Redacted<string>) =>
-  timingSafeEqual(sha256(given), sha256(Redacted.value(expected)))
+import { Context } from "effect"
+import pkg from "../../package.json" with { type: "json" }
+import type { AppServices } from "../appLayer.ts"
+import type { GatewayConfig } from "../Config.ts"
+import { Sessions } from "../services/Sessions.ts"
+import { Users } from "../services/Users.ts"
+import { authorize } from "./admin/authorize.ts"
+import { authRoutes } from "./admin/authRoutes.ts"
+import { catalogRoutes } from "./admin/catalogRoutes.ts"
+import { docs } from "./admin/docs.ts"
+import { keyRoutes } from "./admin/keyRoutes.ts"
+import { opsAdminRoutes } from "./admin/opsAdminRoutes.ts"
+import { usageRoutes } from "./admin/usageRoutes.ts"
+import { userRoutes } from "./admin/userRoutes.ts"
 
 /**
- * The admin API (`/admin/v1`) and `/health/detailed`, behind `server.admin_key`. Without one configured they are
- * off: every admin route answers 403 and says how to turn it on.
+ * The admin API (`/admin/v1`, `/health/detailed`) and its documentation (`/docs`). Every admin route takes the
+ * admin key (`server.admin_key`) or a user's session token; with neither a key nor any user the admin API is
+ * off and says how to turn it on.
  */
-export const adminRoutes = (
-  reloader: Reloader["Service"],
-  pool: ProviderPool["Service"],
-  adminKey: Redacted.Redacted<string> | undefined
-) => {
-  const guard = ({ request }: { request: Request }) => {
-    if (adminKey === undefined) {
-      return errorResponse(403, {
-        message: "The admin API is off: set server.admin_key in the config",
-        type: "permission_error",
-        param: null,
-        code: "admin_api_disabled"
-      })
-    }
-    const secret = secretOf(request.headers)
-    if (secret === undefined || !sameSecret(secret, adminKey)) {
-      return errorResponse(401, { message: "Incorrect admin key", type: "authentication_error", param: null, code: "invalid_admin_key" })
-    }
-  }
-  const switchProvider = (disabled: boolean) => ({ params, query }: { params: { name: string }; query: Record<string, string | undefined> }) => {
-    const key = query.key === undefined ? undefined : Number(query.key)
-    if (key !== undefined && !Number.isInteger(key)) {
-      return errorResponse(400, { message: "'key' must be a key's position (1, 2, …)", type: "invalid_request_error", param: "key", code: null })
-    }
-    if (!pool.setDisabled(params.name, key, disabled)) {
-      return errorResponse(404, { message: `No provider '${params.name}'${key === undefined ? "" : ` with a key #${key}`}`, type: "invalid_request_error", param: null, code: "not_found" })
-    }
-    return { provider: params.name, key: key ?? null, disabled }
-  }
+export const adminRoutes = (context: Context.Context<AppServices>, config: GatewayConfig) => {
+  const guard = authorize(Context.get(context, Users), Context.get(context, Sessions), config.server.adminKey)
   return new Elysia({ name: "admin" })
-    .onBeforeHandle(guard)
-    .get("/health/detailed", () => ({ status: "ok", providers: pool.health() }))
-    .post("/admin/v1/providers/:name/disable", switchProvider(true))
-    .post("/admin/v1/providers/:name/enable", switchProvider(false))
-    .get("/admin/v1/config/version", () => {
-      const { version, loadedAt } = reloader.version()
-      return { version, loaded_at: loadedAt }
-    })
-    .post("/admin/v1/config/reload", async () => {
-      const result = await Effect.runPromise(Effect.result(reloader.reload("admin api")))
-      if (result._tag === "Success") {
-        const { version, loadedAt, changed } = result.success
-        return { version, loaded_at: loadedAt, changed }
-      }
-      return Response.json({
-        error: {
-          message: "Invalid configuration: the old one keeps serving",
-          type: "invalid_request_error",
-          param: null,
-          code: "invalid_config",
-          problems: result.failure.problems
-        }
-      }, { status: 400 })
-    })
+    .use(docs(pkg.version))
+    .use(authRoutes(context, guard))
+    .use(userRoutes(context, guard))
+    .use(keyRoutes(context, guard))
+    .use(opsAdminRoutes(context, guard))
+    .use(catalogRoutes(context, guard))
+    .use(usageRoutes(context, guard))
 }

@@ -21,6 +21,7 @@ export const errorFor = ({ reason }: GatewayError, requestId: string, errorBody:
   if ((reason._tag === "UpstreamRateLimited" || reason._tag === "RateLimited") && reason.retryAfterMs !== null) {
     headers["retry-after"] = String(Math.ceil(reason.retryAfterMs / 1000))
   }
+  if (reason._tag === "RateLimited" && reason.headers !== undefined) Object.assign(headers, reason.headers)
   return new Response(JSON.stringify(errorBody(reason)), { status: reason.status, headers })
 }
 

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Predicate, Result } from "effect"
+import { Cause, Context, Effect, Layer, Predicate, Result } from "effect"
 import type { LedgerRow } from "../db/schema.ts"
 import { AppConfig } from "../Config.ts"
 import { capBytes } from "../domain/capBytes.ts"
@@ -16,6 +16,7 @@ import { reportedUsage } from "../streams/reportedUsage.ts"
 import { translatedRelay } from "../streams/translatedRelay.ts"
 import { surfaceOf } from "../surfaces/surfaceOf.ts"
 import { requestSpans } from "../telemetry/requestSpans.ts"
+import { Admission, type Admitted } from "./Admission.ts"
 import { KeyStore } from "./KeyStore.ts"
 import { Metrics } from "./Metrics.ts"
 import { costOf, Pricing } from "./Pricing.ts"
@@ -40,6 +41,9 @@ export interface ModelList {
   readonly data: ReadonlyArray<{ id: string; object: "model"; created: number; owned_by: string }>
 }
 
+const kindOf = (surface: SurfaceName) =>
+  surface === "embeddings" ? "embeddings" : surface === "count_tokens" ? "count_tokens" : "generation"
+
 const nothingExcluded: ReadonlySet<string> = new Set()
 
 const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" }
@@ -58,6 +62,8 @@ interface Flight {
   /** The target of the current attempt: released when the request settles. */
   lease: Lease | undefined
   attempts: number
+  /** The key's rate-limit admission and budget reservation, released when the request settles. */
+  admitted: Admitted | undefined
 }
 
 /** When the upstream call was sent and answered (for a buffered answer: its body read), and where it went. */
@@ -83,6 +89,7 @@ export class Gateway extends Context.Service<Gateway, {
       const pool = yield* ProviderPool
       const tracing = yield* Tracing
       const pricing = yield* Pricing
+      const admission = yield* Admission
       const { resilience, ledger: { captureBodies, captureMaxBytes } } = yield* AppConfig
       const captures = (flight: Flight) => captureBodies || flight.key.captureBodies
       const startedAtSeconds = Math.floor(Date.now() / 1000)
@@ -102,6 +109,8 @@ export class Gateway extends Context.Service<Gateway, {
           requestId: flight.request.requestId,
           ts: flight.ts,
           keyName: flight.key.name,
+          keyId: flight.key.id,
+          userId: flight.key.ownerId,
           endpoint: flight.request.surface,
           model: flight.parsed.model,
           provider: routed?.candidate.provider.name ?? null,
@@ -127,6 +136,8 @@ export class Gateway extends Context.Service<Gateway, {
         }
         ledger.record(row)
         metrics.settled(row, routed !== undefined)
+        const tokensUsed = usage === undefined ? 0 : usage.promptTokens + usage.completionTokens
+        if (flight.admitted !== undefined) admission.settle(flight.admitted, { usd: row.costUsd ?? undefined, tokens: tokensUsed })
         flight.lease?.released({
           status: outcome.status,
           tokens: usage === undefined ? undefined : usage.promptTokens + usage.completionTokens,
@@ -320,8 +331,9 @@ export class Gateway extends Context.Service<Gateway, {
           let soonest = Infinity
           const models = [first.model, ...first.fallbacks]
           for (const [index, name] of models.entries()) {
-            const resolved = index === 0 ? first : yield* Effect.orElseSucceed(router.resolve(name, flight.key), () => undefined)
-            if (resolved === undefined) continue
+            const found = index === 0 ? first : yield* Effect.orElseSucceed(router.resolve(name, flight.key), () => undefined)
+            const resolved = found === undefined || index === 0 ? found : admission.pricedFor(flight.key, found)
+            if (resolved === undefined || resolved.candidates.length === 0) continue
             const failed = new Set<string>(index === 0 && firstFailure !== undefined ? [firstFailure.failedId] : [])
             let prefer = index === 0 ? firstFailure?.prefer : undefined
             let waitingSince: number | undefined
@@ -370,6 +382,13 @@ export class Gateway extends Context.Service<Gateway, {
           })))
         })
 
+      /** The key's `x-ratelimit-*` headers on every answer it gets. */
+      const withKeyHeaders = (flight: Flight) => (response: Response) => {
+        const headers = flight.admitted?.ticket.headers
+        if (headers !== undefined) for (const name in headers) response.headers.set(name, headers[name]!)
+        return response
+      }
+
       const countRefusal = (surface: SurfaceName) => (error: GatewayError) =>
         Effect.sync(() => metrics.refused(surface, error.reason.status))
 
@@ -380,7 +399,9 @@ export class Gateway extends Context.Service<Gateway, {
         const key = yield* keys.authenticate(request.secret).pipe(Effect.tapError(countRefusal(request.surface)))
         const parsed = yield* parseRequest(request.surface, request.text).pipe(Effect.tapError(countRefusal(request.surface)))
         const tokens = estimateTokens(request.text) + maxTokensOf(parsed.body)
-        const flight: Flight = { request, key, parsed, ts, startedAt, tokens, attempt: undefined, lease: undefined, attempts: 0 }
+        const flight: Flight = {
+          request, key, parsed, ts, startedAt, tokens, attempt: undefined, lease: undefined, attempts: 0, admitted: undefined
+        }
         let routed: Routed | undefined
         return yield* router.resolve(parsed.model, key).pipe(
           Effect.flatMap((resolved) => {
@@ -388,6 +409,13 @@ export class Gateway extends Context.Service<Gateway, {
             return resolved.contextWindow !== undefined && resolved.contextFallback !== undefined && tokens > resolved.contextWindow
               ? router.resolve(resolved.contextFallback, key)
               : Effect.succeed(resolved)
+          }),
+          Effect.flatMap((resolved) =>
+            admission.admit({ key, text: request.text, tokens, maxTokens: maxTokensOf(parsed.body), kind: kindOf(request.surface) }, resolved)
+          ),
+          Effect.map((admitted) => {
+            flight.admitted = admitted
+            return admitted.resolved
           }),
           Effect.flatMap((resolved) => {
             if (request.surface === "count_tokens" && !resolved.candidates.some((c) => c.adapter.dialect === "anthropic")) {
@@ -399,8 +427,13 @@ export class Gateway extends Context.Service<Gateway, {
               : resolved
             return attemptAll(flight, anthropicOnly, (r) => { routed = r })
           }),
-          Effect.tapError((error) =>
-            Effect.sync(() => settle(flight, routed, { status: error.reason.status, error: error.message }))
+          Effect.map(withKeyHeaders(flight)),
+          Effect.onError((cause) =>
+            Effect.sync(() => {
+              const error = Cause.findErrorOption(cause)
+              if (error._tag === "Some") settle(flight, routed, { status: error.value.reason.status, error: error.value.message })
+              else settle(flight, routed, { status: Cause.hasInterruptsOnly(cause) ? 499 : 500, error: "internal gateway error" })
+            })
           )
         )
       })

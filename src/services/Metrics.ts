@@ -26,6 +26,8 @@ export class Metrics extends Context.Service<Metrics, {
   readonly started: () => void
   /** A request that reached routing: its ledger row, as written. `routed`: whether a route was found. */
   readonly settled: (row: LedgerRow, routed: boolean) => void
+  /** A request its key's own rate limits or budget refused (it still gets its ledger row). */
+  readonly keyRefused: (reason: "rate_limit" | "budget") => void
   /** A request refused before routing (bad key, bad body): counted, without a ledger row. */
   readonly refused: (surface: string, status: number) => void
   readonly upstream: (outcome: UpstreamOutcome) => void
@@ -97,6 +99,8 @@ export class Metrics extends Context.Service<Metrics, {
           if (row.costUsd !== null && row.costUsd !== undefined) cost({ model, provider, key: row.keyName ?? "-" }).updateUnsafe(row.costUsd, context)
           if (row.unpriced) unpriced({ model, provider }).updateUnsafe(1, context)
         },
+        keyRefused: (reason) =>
+          (reason === "budget" ? budgetRefusals({}) : rateLimited({ scope: "key" })).updateUnsafe(1, context),
         refused: (surface, status) => {
           active.updateUnsafe(--inFlight, context)
           requests({ surface, model: "-", provider: "-", status: String(status), key: "-" }).updateUnsafe(1, context)

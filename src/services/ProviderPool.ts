@@ -78,6 +78,11 @@ const recentErrors = 5
 const keyIndexes = (provider: ProviderConfig): ReadonlyArray<number | undefined> =>
   provider.keys.length === 0 ? [undefined] : provider.keys.map((_key, i) => i)
 
+const noteErrorOf = (state: KeyState, message: string) => {
+  state.errors.push({ at: new Date().toISOString(), message: message.slice(0, 300) })
+  if (state.errors.length > recentErrors) state.errors.shift()
+}
+
 const keyLabel = (keyIndex: number | undefined) => keyIndex === undefined ? "-" : `#${keyIndex + 1}`
 const keyId = (provider: string, keyIndex: number | undefined) => `${provider}${keyIndex === undefined ? "#-" : keyLabel(keyIndex)}`
 
@@ -108,6 +113,10 @@ export class ProviderPool extends Context.Service<ProviderPool, {
   readonly health: () => ReadonlyArray<ProviderHealth>
   /** Turns a provider (every key) or one of its keys (1-based) off or on, until the next restart. */
   readonly setDisabled: (provider: string, key: number | undefined, disabled: boolean) => boolean
+  /** An active probe's outcome for one key of a provider (`keyIndex` from 0): closes or opens its circuit. */
+  readonly probed: (provider: ProviderConfig, keyIndex: number | undefined, failure: string | undefined) => void
+  /** The providers of the current config. */
+  readonly providers: () => ReadonlyArray<ProviderConfig>
   readonly reload: (config: GatewayConfig) => void
 }>()("sluice/services/ProviderPool") {
   static readonly layer = Layer.effect(
@@ -144,9 +153,10 @@ export class ProviderPool extends Context.Service<ProviderPool, {
 
       const limitsOf = (pooled: PoolTarget): LimitsConfig => keyOf(pooled)?.limits ?? {}
 
-      const stateOf = (pooled: PoolTarget): KeyState => {
-        const limits = limitsOf(pooled)
-        let state = states.get(pooled.id)
+      const stateOf = (pooled: PoolTarget): KeyState => stateFor(pooled.id, limitsOf(pooled))
+
+      const stateFor = (id: string, limits: LimitsConfig): KeyState => {
+        let state = states.get(id)
         // Limits changed by a reload start from fresh windows; the breaker and latencies carry on.
         if (state === undefined || (state.limits !== limits && JSON.stringify(state.limits) !== JSON.stringify(limits))) {
           state = {
@@ -157,7 +167,7 @@ export class ProviderPool extends Context.Service<ProviderPool, {
             ttft: state?.ttft ?? new Ewma(),
             errors: state?.errors ?? []
           }
-          states.set(pooled.id, state)
+          states.set(id, state)
         }
         return state
       }
@@ -177,10 +187,7 @@ export class ProviderPool extends Context.Service<ProviderPool, {
 
       const lease = (pooled: PoolTarget, state: KeyState, tokens: number): Lease => {
         let open = true
-        const noteError = (message: string) => {
-          state.errors.push({ at: new Date().toISOString(), message: message.slice(0, 300) })
-          if (state.errors.length > recentErrors) state.errors.shift()
-        }
+        const noteError = (message: string) => noteErrorOf(state, message)
         const learn = (headers: Headers | undefined) => {
           if (headers !== undefined) state.windows.learn(Date.now(), rateLimitHeaders(headers, Date.now()))
         }
@@ -226,7 +233,7 @@ export class ProviderPool extends Context.Service<ProviderPool, {
           if (state.breaker.allow(now)) {
             const admission = state.windows.admit(now, tokens)
             if (admission.ok) return { lease: lease(single[0]!, state, tokens) }
-            return { waitMs: admission.retryAfterMs }
+            return { waitMs: admission.settling ? 0 : admission.retryAfterMs }
           }
         }
         const pooled = candidates.flatMap(pooledTargets)
@@ -259,7 +266,7 @@ export class ProviderPool extends Context.Service<ProviderPool, {
             }
             const admission = state.windows.admit(now, tokens)
             if (admission.ok) return { lease: lease(chosen, state, tokens) }
-            waitMs = Math.min(waitMs, admission.retryAfterMs)
+            waitMs = Math.min(waitMs, admission.settling ? 0 : admission.retryAfterMs)
           }
         }
         for (const [i, p] of pooled.entries()) {
@@ -311,6 +318,12 @@ export class ProviderPool extends Context.Service<ProviderPool, {
           else switchedOff.delete(id)
           return true
         },
+        probed: (provider, keyIndex, failure) => {
+          const state = stateFor(keyId(provider.name, keyIndex), keyIndex === undefined ? {} : provider.keys[keyIndex]?.limits ?? {})
+          state.breaker.probed(Date.now(), failure === undefined)
+          if (failure !== undefined) noteErrorOf(state, `probe: ${failure}`)
+        },
+        providers: () => config.providers,
         reload: (next) => {
           config = next
           pickers.clear()

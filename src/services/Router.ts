@@ -54,7 +54,7 @@ export class Router extends Context.Service<Router, {
         const allowed = allowedBy(key, model, route)
         const candidates = route.candidates.filter((_candidate, i) => allowed[i])
         if (candidates.length === 0) {
-          return Effect.fail(fail(new Forbidden({ message: `The key '${key.name}' is not allowed to use the model '${requested}'` })))
+          return Effect.fail(fail(new Forbidden({ message: `The key '${key.name}' is not allowed to use the model '${requested}'`, code: "model_not_allowed" })))
         }
         const settings = models[model]
         return Effect.succeed({

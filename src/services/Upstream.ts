@@ -8,6 +8,7 @@ import {
   UpstreamUnavailable
 } from "../domain/GatewayError.ts"
 import type { Candidate } from "../domain/routingTable.ts"
+import { type Reachability, tcpReachable } from "../net/tcpReachable.ts"
 import type { UpstreamRequest } from "../providers/Provider.ts"
 
 /** A 2xx upstream answer whose body is still unread, and the way to abandon it. */
@@ -23,7 +24,10 @@ export interface UpstreamCall {
   readonly readText: Effect.Effect<string, GatewayError>
 }
 
-type AbortCause = "client" | "timeout" | "total"
+type AbortCause = "client" | "timeout" | "total" | "connect"
+
+/** An upstream heard from this recently has pooled connections: no connect check. */
+const warmMs = 30_000
 
 /** The only place that does network I/O. Client disconnects and timeouts abort the upstream request at once. */
 export class Upstream extends Context.Service<Upstream, {
@@ -34,6 +38,24 @@ export class Upstream extends Context.Service<Upstream, {
     Upstream,
     Effect.gen(function*() {
       const { server } = yield* AppConfig
+      const heardAt = new Map<string, number>()
+      const checks = new Map<string, Promise<Reachability>>()
+
+      /**
+       * Bun's fetch has no connect timeout: for an upstream not heard from lately (whose connections may be gone), a
+       * TCP connect to its host runs beside the request, one at a time per provider, and a timeout aborts the request.
+       */
+      const connectCheck = (name: string, url: string, timeoutMs: number): Promise<Reachability> | undefined => {
+        if (Date.now() - (heardAt.get(name) ?? -Infinity) < warmMs) return undefined
+        let check = checks.get(name)
+        if (check === undefined) {
+          const { hostname, port, protocol } = new URL(url)
+          check = tcpReachable(hostname.replace(/^\[|\]$/g, ""), Number(port) || (protocol === "https:" ? 443 : 80), timeoutMs)
+          checks.set(name, check)
+          void check.finally(() => checks.delete(name))
+        }
+        return check
+      }
 
       const send = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => {
         const { provider, adapter } = candidate
@@ -43,6 +65,7 @@ export class Upstream extends Context.Service<Upstream, {
         const onClientAbort = () => abort("client")
         const idleTimeoutMs = provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs
         const totalTimeoutMs = provider.totalTimeoutMs ?? server.totalTimeoutMs
+        const connectTimeoutMs = provider.connectTimeoutMs ?? server.connectTimeoutMs
         // The whole exchange, headers to last byte; cleared when the answer has been read.
         const total = totalTimeoutMs === undefined ? undefined : setTimeout(abort, totalTimeoutMs, "total")
         const finished = () => clearTimeout(total)
@@ -56,6 +79,8 @@ export class Upstream extends Context.Service<Upstream, {
               ? new UpstreamTimeout({ message: timeout })
               : reason === "total"
               ? new UpstreamTimeout({ message: `Upstream '${provider.name}' ran past its total timeout of ${totalTimeoutMs} ms` })
+              : reason === "connect"
+              ? new UpstreamTimeout({ message: `Upstream '${provider.name}' did not accept a connection within ${connectTimeoutMs} ms` })
               : new UpstreamUnavailable({
                 message: `Upstream '${provider.name}' failed: ${cause instanceof Error ? cause.message : String(cause)}`,
                 upstreamStatus: null
@@ -89,8 +114,16 @@ export class Upstream extends Context.Service<Upstream, {
           const answer = adapter.serve !== undefined
             ? adapter.serve(new Request(request.url, init))
             : fetch(request.url, init)
+          let answered = false
+          if (adapter.serve === undefined) {
+            connectCheck(provider.name, request.url, connectTimeoutMs)?.then((outcome) => {
+              if (outcome === "timeout" && !answered) abort("connect")
+            })
+          }
           answer.then(
             async (response) => {
+              answered = true
+              heardAt.set(provider.name, Date.now())
               if (response.ok) {
                 clearTimeout(timer)
                 return resume(Effect.succeed({
@@ -108,6 +141,7 @@ export class Upstream extends Context.Service<Upstream, {
               resume(Effect.fail(fail(adapter.classify({ status: response.status, body: text, headers: response.headers }))))
             },
             (cause: unknown) => {
+              answered = true
               clearTimeout(timer)
               finished()
               resume(Effect.fail(failure(cause, `Upstream '${provider.name}' did not answer within ${timeoutMs} ms`)))

@@ -39,6 +39,7 @@ ${provider("prim", "models: [primary]")}
 ${provider("back", "models: [backup]")}
 ${provider("tot", "models: [slow-stream]", ", total_timeout_ms: 400")}
   - { name: lim, type: openai-compatible, base_url: "${fake.url}", keys: [{ key: sk-lim, limits: { rpd: 5 } }], models: [rpd-model] }
+  - { name: tpmlim, type: openai-compatible, base_url: "${fake.url}", keys: [{ key: sk-tpm, limits: { tpm: 1000 } }], models: [tpm-model] }
   - { name: conc, type: openai-compatible, base_url: "${fake.url}", keys: [{ key: sk-conc, limits: { concurrency: 1 } }], models: [queued] }
 models:
   prio: { strategy: priority }
@@ -207,6 +208,22 @@ describe("upstream key limits", () => {
       expect(Number(error.headers?.get("retry-after"))).toBeGreaterThan(0)
     }
     expect(sentTo("rpd-model")).toHaveLength(5)
+  })
+
+  test("TPM holds under concurrent load: a key's counted tokens (worst case while in flight) never pass its limit", async () => {
+    // Each request counts ~320 tokens while in flight (its prompt estimate and max_tokens), 5 once settled (its
+    // reported usage): at most 3 fit in 1000 at once, and the next is sent only when one has settled.
+    const latencyMs = 200
+    fake.script("tpm-model", { latencyMs })
+    const asks = Array.from({ length: 12 }, () =>
+      client.chat.completions.create({ model: "tpm-model", messages: [{ role: "user", content: "hi" }], max_tokens: 300 }).then(() => 200, (e: InstanceType<typeof OpenAI.APIError>) => e.status))
+    const statuses = await Promise.all(asks)
+    expect(statuses.every((status) => status === 200 || status === 429)).toBe(true)
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(3)
+    const arrivals = sentTo("tpm-model").map((r) => r.at).sort((a, b) => a - b)
+    expect(arrivals).toHaveLength(statuses.filter((status) => status === 200).length)
+    const overlapping = arrivals.map((at) => arrivals.filter((other) => other <= at && other > at - latencyMs).length)
+    expect(Math.max(...overlapping)).toBeLessThanOrEqual(3)
   })
 
   test("a saturated key queues requests for its capacity, up to the queue deadline", async () => {

@@ -51,11 +51,14 @@ describe("parseConfig", () => {
       modelPrefix: undefined,
       shutdownTimeoutMs: 30_000,
       upstreamTimeoutMs: 600_000,
+      connectTimeoutMs: 10_000,
       streamIdleTimeoutMs: 300_000,
       totalTimeoutMs: undefined,
       adminKey: undefined,
       cors: undefined,
-      watchConfig: true
+      watchConfig: true,
+      auth: "keys",
+      jwtSecret: undefined
     })
     expect(config.logging).toEqual({ level: "info", accessLog: true })
     expect(config.ledger).toEqual({ retentionDays: undefined, captureBodies: false, captureMaxBytes: 65536 })
@@ -73,8 +76,10 @@ describe("parseConfig", () => {
       disabled: false,
       apiVersion: undefined,
       timeoutMs: undefined,
+      connectTimeoutMs: undefined,
       streamIdleTimeoutMs: undefined,
-      totalTimeoutMs: undefined
+      totalTimeoutMs: undefined,
+      probe: undefined
     }])
     expect(config.resilience).toEqual({
       maxAttempts: 3,
@@ -134,11 +139,14 @@ pricing:
       modelPrefix: "Proxy",
       shutdownTimeoutMs: 5,
       upstreamTimeoutMs: 6,
+      connectTimeoutMs: 10_000,
       streamIdleTimeoutMs: 7,
       totalTimeoutMs: undefined,
       adminKey: expect.anything(),
       cors: { origins: ["https://app.example"], headers: ["x-custom"] },
-      watchConfig: false
+      watchConfig: false,
+      auth: "keys",
+      jwtSecret: undefined
     })
     expect(Redacted.value(config.server.adminKey!)).toBe("sk-admin-secret")
     expect(config.logging).toEqual({ level: "debug", accessLog: false })
@@ -163,8 +171,8 @@ pricing:
       ["ops", "sk-ops", ["*"]]
     ])
     expect(config.pricing).toEqual({
-      "gpt-4o": { inputPerMtok: 2.5, outputPerMtok: 10, cachedInputPerMtok: 1.25 },
-      cheap: { inputPerMtok: 0, outputPerMtok: 0, cachedInputPerMtok: undefined }
+      "gpt-4o": { inputPerMtok: 2.5, outputPerMtok: 10, cachedInputPerMtok: 1.25, maxOutputTokens: undefined },
+      cheap: { inputPerMtok: 0, outputPerMtok: 0, cachedInputPerMtok: undefined, maxOutputTokens: undefined }
     })
   })
 

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import { AppConfig, type GatewayConfig, type VirtualKeyConfig } from "../../src/Config.ts"
 import type { GatewayError } from "../../src/domain/GatewayError.ts"
 import type { VirtualKey } from "../../src/domain/VirtualKey.ts"
 import { KeyStore } from "../../src/services/KeyStore.ts"
-import { testConfig } from "./testConfig.ts"
+import { Database } from "../../src/db/Database.ts"
+import { testConfig, testKeyConfig } from "./testConfig.ts"
 
 const config = (keys: ReadonlyArray<VirtualKeyConfig>): GatewayConfig => testConfig({ keys })
 
@@ -17,14 +18,14 @@ const keyStoreWith = (keys: ReadonlyArray<VirtualKeyConfig>): KeyStore["Service"
       Effect.gen(function*() {
         return yield* KeyStore
       }),
-      KeyStore.layer.pipe(Layer.provide(Layer.succeed(AppConfig, config(keys))))
+      KeyStore.layer.pipe(Layer.provide(Database.layer), Layer.provide(Layer.succeed(AppConfig, config(keys))))
     )
   )
 
 const store = keyStoreWith([
-  { name: "alice", key: Redacted.make(aliceSecret), models: ["gpt-*", "p2/claude-sonnet"], captureBodies: false },
-  { name: "bob", key: Redacted.make(bobSecret), models: ["*"], captureBodies: false },
-  { name: "nobody", key: Redacted.make("sk-nobody"), models: [], captureBodies: false }
+  testKeyConfig("alice", aliceSecret, ["gpt-*", "p2/claude-sonnet"]),
+  testKeyConfig("bob", bobSecret, ["*"]),
+  testKeyConfig("nobody", "sk-nobody", [])
 ])
 
 const authOk = (secret: string | undefined): VirtualKey => Effect.runSync(store.authenticate(secret))

@@ -124,8 +124,8 @@ describe("Pricing.priceOf", () => {
 })
 
 describe("config overrides", () => {
-  const override: PriceConfig = { inputPerMtok: 1, outputPerMtok: 2, cachedInputPerMtok: undefined }
-  const custom: PriceConfig = { inputPerMtok: 7, outputPerMtok: 9, cachedInputPerMtok: 3 }
+  const override: PriceConfig = { inputPerMtok: 1, outputPerMtok: 2, cachedInputPerMtok: undefined, maxOutputTokens: undefined }
+  const custom: PriceConfig = { inputPerMtok: 7, outputPerMtok: 9, cachedInputPerMtok: 3, maxOutputTokens: undefined }
   const pricing = pricingWith({ "gpt-4o": override, "my-model": custom })
 
   test("config beats the table for the exact name", () => {

@@ -45,15 +45,29 @@ describe("RateWindows", () => {
 
   test("TPM refusals wait exactly until enough of the oldest tokens leave", () => {
     const windows = new RateWindows({ tpm: 1000 })
-    windows.admit(0, 400)
-    windows.admit(10_000, 300)
-    windows.admit(20_000, 200)
+    // settled at what they reserved: only time frees their tokens
+    for (const [at, tokens] of [[0, 400], [10_000, 300], [20_000, 200]] as const) {
+      windows.admit(at, tokens)
+      windows.settle(at, tokens, tokens)
+    }
     expect(windows.admit(30_000, 500)).toEqual({ ok: false, reason: "tpm", retryAfterMs: 30_000 })
     expect(windows.admit(30_000, 800)).toEqual({ ok: false, reason: "tpm", retryAfterMs: 40_000 })
     expect(windows.admit(30_000, 1000)).toEqual({ ok: false, reason: "tpm", retryAfterMs: 50_000 })
     expect(windows.admit(30_000, 100)).toEqual({ ok: true })
     expect(windows.admit(60_000, 401).ok).toBe(false)
     expect(windows.admit(60_000, 400)).toEqual({ ok: true })
+  })
+
+  test("a TPM refusal says when requests in flight could lift it by settling below their worst case", () => {
+    const windows = new RateWindows({ tpm: 1000 })
+    windows.admit(0, 700)
+    windows.settle(0, 700, 700)
+    windows.admit(1000, 250)
+    expect(windows.admit(2000, 100)).toEqual({ ok: false, reason: "tpm", retryAfterMs: minute - 2000, settling: true })
+    // even if the one in flight used nothing, 700 + 400 would not fit: only time helps
+    expect(windows.admit(2000, 400)).toEqual({ ok: false, reason: "tpm", retryAfterMs: minute - 2000 })
+    windows.settle(3000, 250, 10)
+    expect(windows.admit(3000, 100)).toEqual({ ok: true })
   })
 
   test("more tokens than the TPM limit or the per request cap never fit", () => {
@@ -91,8 +105,8 @@ describe("RateWindows", () => {
     expect(windows.usage(5000).tpm).toBe(100)
     expect(windows.inFlight()).toBe(0)
     expect(windows.admit(5000, 900)).toEqual({ ok: true })
-    // the corrected 100 still leaves at 60s, when it was admitted
-    expect(windows.admit(6000, 100)).toEqual({ ok: false, reason: "tpm", retryAfterMs: minute - 6000 })
+    // the corrected 100 still leaves at 60s, when it was admitted (or the 900 in flight may settle lower)
+    expect(windows.admit(6000, 100)).toEqual({ ok: false, reason: "tpm", retryAfterMs: minute - 6000, settling: true })
     expect(windows.admit(minute, 100)).toEqual({ ok: true })
   })
 

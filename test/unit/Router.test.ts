@@ -6,7 +6,7 @@ import { glob } from "../../src/domain/glob.ts"
 import type { VirtualKey } from "../../src/domain/VirtualKey.ts"
 import { ProviderPool } from "../../src/services/ProviderPool.ts"
 import { type Routed, Router } from "../../src/services/Router.ts"
-import { alias, testConfig, testProvider, testServer } from "./testConfig.ts"
+import { alias, testConfig, testKey, testProvider, testServer } from "./testConfig.ts"
 
 const provider = testProvider
 
@@ -40,7 +40,7 @@ const routerWith = (cfg: GatewayConfig): Tested =>
 
 const keyOf = (name: string, ...patterns: ReadonlyArray<string>): VirtualKey => {
   const regexes = patterns.map(glob)
-  return { name, allows: (model) => regexes.some((regex) => regex.test(model)), captureBodies: false }
+  return { ...testKey(name, patterns), allows: (model) => regexes.some((regex) => regex.test(model)) }
 }
 
 const anyModel = keyOf("all", "*")

@@ -18,7 +18,7 @@ describe("messages.errorBody", () => {
   test.each([
     ["invalid_request_error", new InvalidRequest({ message: "bad", param: "max_tokens", code: null }), "bad"],
     ["authentication_error", new Unauthorized({ message: "Invalid API key" }), "Invalid API key"],
-    ["permission_error", new Forbidden({ message: "not allowed" }), "not allowed"],
+    ["permission_error", new Forbidden({ message: "not allowed", code: "model_not_allowed" }), "not allowed"],
     ["not_found_error", new NoRoute({ model: "claude-x", suggestions: [] }), "The model 'claude-x' does not exist or is not served by this gateway."],
     ["request_too_large", new PayloadTooLarge({ limit: 10 }), "Request body exceeds the limit of 10 bytes"],
     ["rate_limit_error", new UpstreamRateLimited({ message: "slow down", retryAfterMs: null }), "slow down"],

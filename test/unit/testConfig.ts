@@ -1,5 +1,6 @@
 import { Redacted } from "effect"
-import type { GatewayConfig, ModelConfig, ProviderConfig, ServerConfig } from "../../src/Config.ts"
+import type { GatewayConfig, ModelConfig, ProviderConfig, ServerConfig, VirtualKeyConfig } from "../../src/Config.ts"
+import type { VirtualKey } from "../../src/domain/VirtualKey.ts"
 
 export const testServer: ServerConfig = {
   host: "127.0.0.1",
@@ -8,18 +9,21 @@ export const testServer: ServerConfig = {
   modelPrefix: undefined,
   shutdownTimeoutMs: 1_000,
   upstreamTimeoutMs: 1_000,
+  connectTimeoutMs: 1_000,
   streamIdleTimeoutMs: 1_000,
   totalTimeoutMs: undefined,
   adminKey: undefined,
   cors: undefined,
-  watchConfig: false
+  watchConfig: false,
+  auth: "keys",
+  jwtSecret: undefined
 }
 
 /** A decoded config with nothing in it but what a test sets. */
 export const testConfig = (fields: Partial<GatewayConfig> = {}): GatewayConfig => ({
   version: "test",
   server: testServer,
-  database: { url: ":memory:" },
+  database: { url: "sqlite::memory:" },
   logging: { level: "info", accessLog: false },
   ledger: { retentionDays: undefined, captureBodies: false, captureMaxBytes: 1024 },
   telemetry: { otlpEndpoint: undefined, serviceName: "sluice", exportIntervalMs: 1000 },
@@ -52,6 +56,8 @@ export const testProvider = (fields: Partial<ProviderConfig> & Pick<ProviderConf
   tlsVerify: true,
   timeoutMs: undefined,
   streamIdleTimeoutMs: undefined,
+  probe: undefined,
+  connectTimeoutMs: undefined,
   ...fields
 })
 
@@ -62,4 +68,33 @@ export const alias = (...targets: ReadonlyArray<string>): ModelConfig => ({
   fallbacks: [],
   contextWindow: undefined,
   contextFallback: undefined
+})
+
+/** A config key without limits or budget. */
+export const testKey = (name: string, models: ReadonlyArray<string> = ["*"]): VirtualKey => ({
+  id: `config:${name}`,
+  name,
+  ownerId: null,
+  source: "config",
+  models,
+  allows: () => true,
+  captureBodies: false,
+  limits: {},
+  budget: undefined,
+  tokenQuota: undefined,
+  allowUnpriced: false,
+  expiresAt: null
+})
+
+/** A config key entry as toGatewayConfig makes it. */
+export const testKeyConfig = (name: string, key: string, models: ReadonlyArray<string> = ["*"], fields: Partial<VirtualKeyConfig> = {}): VirtualKeyConfig => ({
+  name,
+  key: Redacted.make(key),
+  models,
+  captureBodies: false,
+  limits: {},
+  budget: undefined,
+  tokenQuota: undefined,
+  allowUnpriced: false,
+  ...fields
 })

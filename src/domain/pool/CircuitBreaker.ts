@@ -75,6 +75,12 @@ export class CircuitBreaker {
     this.record(now, 0)
   }
 
+  /** An active probe's outcome: a success closes the circuit at once, a failure counts as one (or reopens it). */
+  probed(now: number, ok: boolean): void {
+    if (this.state(now) === "closed") return ok ? this.success(now) : this.failure(now)
+    this.reset(ok ? undefined : now)
+  }
+
   failure(now: number): void {
     const state = this.state(now)
     if (state === "half-open") this.reset(now)

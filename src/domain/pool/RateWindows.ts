@@ -16,6 +16,8 @@ export type Admission =
       readonly ok: false
       readonly reason: "rpm" | "tpm" | "rpd" | "tpr" | "concurrency" | "cooldown"
       readonly retryAfterMs: number
+      /** Requests in flight may free enough when they settle, before `retryAfterMs`. */
+      readonly settling?: true
     }
 
 type Refusal = Extract<Admission, { ok: false }>
@@ -72,7 +74,7 @@ export class RateWindows {
   /**
    * Admits and records a request of `tokens`, or says why not and in how long it would fit, assuming nothing else is
    * admitted meanwhile (the longest of the waits when several limits refuse). Concurrency frees up on `settle`, not
-   * with time, so a refusal for it alone waits 0.
+   * with time, so a refusal for it alone waits 0; a TPM refusal that settling requests could lift says so.
    */
   admit(now: number, tokens: number): Admission {
     // An unlimited key that is not cooling down: nothing to check, only the count in flight.
@@ -90,7 +92,13 @@ export class RateWindows {
       refusal("rpm", Math.max(this.rpm?.waitFor(now, 1, limits.rpm ?? Infinity) ?? 0, this.requestsExhaustedUntil - now)),
       refusal("tpm", Math.max(this.tpm?.waitFor(now, amount, limits.tpm ?? Infinity) ?? 0, this.tokensExhaustedUntil - now))
     ].reduce((a, b) => (b.retryAfterMs > a.retryAfterMs ? b : a))
-    if (longest.retryAfterMs > 0) return longest
+    if (longest.retryAfterMs > 0) {
+      // Tokens that requests in flight hold for their worst case come back when they settle, usually long before
+      // the window moves on: like a concurrency refusal, that is worth waiting for.
+      const settling = longest.reason === "tpm" && now >= this.tokensExhaustedUntil && this.tpm !== undefined &&
+        this.tpm.total(now) - this.tpm.pending(now) + amount <= (limits.tpm ?? Infinity)
+      return settling ? { ...longest, settling: true } : longest
+    }
     if (limits.concurrency !== undefined && this.running >= limits.concurrency)
       return { ok: false, reason: "concurrency", retryAfterMs: 0 }
     const ceiling = limits.rpm ?? Infinity

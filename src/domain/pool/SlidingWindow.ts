@@ -31,6 +31,17 @@ export class SlidingWindow {
     return this.sum
   }
 
+  /** The part of the total still reserved by entries not yet settled. */
+  pending(now: number): number {
+    this.expire(now)
+    let sum = 0
+    for (let i = 0; i < this.entries.length; i++) {
+      const entry = this.entries.at(i)
+      if (entry?.pending === true) sum += entry.amount
+    }
+    return sum
+  }
+
   /** Adds `amount` at `now`; `ceiling` bounds how far the storage may grow (the most entries the window can hold). */
   add(now: number, amount: number, ceiling: number): void {
     this.expire(now)

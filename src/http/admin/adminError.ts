@@ -1,0 +1,21 @@
+import { t } from "elysia"
+import { errorResponse } from "../respond.ts"
+
+/** The admin API's error answers, OpenAI-shaped (`{ error: { message, type, param, code } }`). */
+export const adminError = {
+  badRequest: (param: string | null, message: string) => errorResponse(400, { message, type: "invalid_request_error", param, code: null }),
+  unauthorized: (code: string, message: string) => errorResponse(401, { message, type: "authentication_error", param: null, code }),
+  forbidden: (code: string, message: string) => errorResponse(403, { message, type: "permission_error", param: null, code }),
+  notFound: (message: string) => errorResponse(404, { message, type: "invalid_request_error", param: null, code: "not_found" }),
+  conflict: (code: "conflict" | "read_only", message: string) => errorResponse(409, { message, type: "invalid_request_error", param: null, code })
+}
+
+/** The error body's schema, for the OpenAPI document. */
+export const ErrorJson = t.Object({
+  error: t.Object({
+    message: t.String(),
+    type: t.String(),
+    param: t.Nullable(t.String()),
+    code: t.Nullable(t.String())
+  })
+}, { description: "An OpenAI-shaped error" })

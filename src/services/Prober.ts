@@ -1,0 +1,69 @@
+import { Context, Effect, Layer, Schedule } from "effect"
+import type { ProviderConfig } from "../Config.ts"
+import { settingsOf } from "../domain/routingTable.ts"
+import { providers } from "../providers/index.ts"
+import { ProviderPool } from "./ProviderPool.ts"
+import { Upstream } from "./Upstream.ts"
+
+const tickMs = 100
+
+/**
+ * Active health probes: every provider with `probe` set has its models list asked for, with each of its keys, every
+ * `probe.interval_ms`. A success closes the key's circuit at once (no client request has to be the half-open
+ * trial); a failure counts against it like a failed request. Follows reloads: the pool's current providers are
+ * read on every tick.
+ */
+export class Prober extends Context.Service<Prober, {
+  /** Probes every enabled key of one provider now and waits for the outcomes. */
+  readonly probe: (provider: ProviderConfig) => Effect.Effect<void>
+}>()("sluice/services/Prober") {
+  static readonly layer = Layer.effect(
+    Prober,
+    Effect.gen(function*() {
+      const pool = yield* ProviderPool
+      const upstream = yield* Upstream
+      const dueAt = new Map<string, number>()
+
+      const probeKey = (provider: ProviderConfig, keyIndex: number | undefined, timeoutMs: number) => {
+        const adapter = providers[provider.type]
+        const settings = settingsOf(provider)
+        const candidate = { provider: { ...provider, timeoutMs }, adapter, settings, upstreamModel: "", qualified: "" }
+        const request = adapter.toRequest({
+          endpoint: "models",
+          body: undefined,
+          stream: false,
+          target: { provider: settings, key: keyIndex === undefined ? undefined : provider.keys[keyIndex]!.key, upstreamModel: "" },
+          clientHeaders: new Headers()
+        })
+        return upstream.send(candidate, request, AbortSignal.timeout(timeoutMs)).pipe(
+          Effect.flatMap((call) => call.readText),
+          Effect.match({
+            onSuccess: () => pool.probed(provider, keyIndex, undefined),
+            onFailure: (error) => pool.probed(provider, keyIndex, error.message)
+          })
+        )
+      }
+
+      const probe = (provider: ProviderConfig) => {
+        const keys = provider.keys.length === 0 ? [undefined] : provider.keys.map((_, index) => index)
+        const enabled = keys.filter((keyIndex) => keyIndex === undefined || !provider.keys[keyIndex]!.disabled)
+        const timeoutMs = provider.probe?.timeoutMs ?? 5000
+        return Effect.forEach(enabled, (keyIndex) => probeKey(provider, keyIndex, timeoutMs), { concurrency: "unbounded", discard: true })
+      }
+
+      // Each provider's probes run in their own fiber, so a slow upstream never delays another's.
+      const tick = Effect.suspend(() => {
+        const now = Date.now()
+        const due = pool.providers().filter((provider) => {
+          if (provider.probe === undefined || provider.disabled || now < (dueAt.get(provider.name) ?? 0)) return false
+          dueAt.set(provider.name, now + provider.probe.intervalMs)
+          return true
+        })
+        return Effect.forEach(due, (provider) => Effect.forkScoped(probe(provider)), { discard: true })
+      })
+
+      yield* tick.pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
+      return Prober.of({ probe })
+    })
+  )
+}
