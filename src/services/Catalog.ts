@@ -3,6 +3,7 @@ import { Context, Effect, Layer } from "effect"
 import type { CatalogEntry, CatalogKind } from "../config/CatalogEntry.ts"
 import { catalogEntries } from "../config/readCatalog.ts"
 import { Database, DatabaseError } from "../db/Database.ts"
+import { query } from "../db/query.ts"
 import { catalog } from "../db/schema.ts"
 
 /**
@@ -20,8 +21,6 @@ export class Catalog extends Context.Service<Catalog, {
     Catalog,
     Effect.gen(function*() {
       const db = yield* Database
-      const query = <A>(what: string, run: () => A) =>
-        Effect.try({ try: run, catch: (cause) => new DatabaseError({ message: `${what}: ${String(cause)}` }) })
 
       return Catalog.of({
         overlay: () => query("Reading the catalog", () => catalogEntries(db.$client)),

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm"
 import { Context, Effect, Layer, Redacted, Schedule, Schema } from "effect"
 import { AppConfig, type GatewayConfig, type VirtualKeyConfig } from "../Config.ts"
 import { Database, DatabaseError } from "../db/Database.ts"
+import { query } from "../db/query.ts"
 import { type ApiKeyRow, apiKeys } from "../db/schema.ts"
 import { fail, type GatewayError, Unauthorized } from "../domain/GatewayError.ts"
 import { glob } from "../domain/glob.ts"
@@ -32,11 +33,8 @@ export interface KeyView {
   readonly captureBodies: boolean
 }
 
-export interface NewKey {
-  readonly name: string
-  readonly ownerId: string | null
-  /** Days until it expires; undefined: 365; null: never. */
-  readonly expiresDays?: number | null | undefined
+/** A key's settings; on an update an absent one stays, and a null budget or quota removes it. */
+interface KeySettings {
   readonly models?: ReadonlyArray<string> | undefined
   readonly budget?: KeyBudget | null | undefined
   readonly tokenQuota?: TokenQuota | null | undefined
@@ -45,16 +43,17 @@ export interface NewKey {
   readonly captureBodies?: boolean | undefined
 }
 
-/** Fields an update may change; an absent field stays, a null budget/quota/expiry removes it. */
-export interface KeyPatch {
+export interface NewKey extends KeySettings {
+  readonly name: string
+  readonly ownerId: string | null
+  /** Days until it expires; undefined: 365; null: never. */
+  readonly expiresDays?: number | null | undefined
+}
+
+export interface KeyPatch extends KeySettings {
   readonly name?: string | undefined
+  /** Null: never expires. */
   readonly expiresAt?: number | null | undefined
-  readonly models?: ReadonlyArray<string> | undefined
-  readonly budget?: KeyBudget | null | undefined
-  readonly tokenQuota?: TokenQuota | null | undefined
-  readonly limits?: KeyLimits | undefined
-  readonly allowUnpriced?: boolean | undefined
-  readonly captureBodies?: boolean | undefined
   readonly disabled?: boolean | undefined
 }
 
@@ -218,8 +217,6 @@ export class KeyStore extends Context.Service<KeyStore, {
     KeyStore,
     Effect.gen(function*() {
       const db = yield* Database
-      const query = <A>(what: string, run: () => A) =>
-        Effect.try({ try: run, catch: (cause) => new DatabaseError({ message: `${what}: ${String(cause)}` }) })
 
       let fromFile = new Map<string, StoredKey>()
       const fromDatabase = new Map<string, StoredKey>()

@@ -34,7 +34,8 @@ export class Upstream extends Context.Service<Upstream, {
   /** `request` comes from the candidate's adapter (`toRequest`); its `classify` reads non-2xx answers. */
   readonly send: (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => Effect.Effect<UpstreamCall, GatewayError>
 }>()("sluice/services/Upstream") {
-  static readonly layer = Layer.effect(
+  /** `reachable` checks a TCP connection (replaceable in tests: a loopback connect never times out). */
+  static readonly layerWith = (reachable: typeof tcpReachable) => Layer.effect(
     Upstream,
     Effect.gen(function*() {
       const { server } = yield* AppConfig
@@ -50,7 +51,7 @@ export class Upstream extends Context.Service<Upstream, {
         let check = checks.get(name)
         if (check === undefined) {
           const { hostname, port, protocol } = new URL(url)
-          check = tcpReachable(hostname.replace(/^\[|\]$/g, ""), Number(port) || (protocol === "https:" ? 443 : 80), timeoutMs)
+          check = reachable(hostname.replace(/^\[|\]$/g, ""), Number(port) || (protocol === "https:" ? 443 : 80), timeoutMs)
           checks.set(name, check)
           void check.finally(() => checks.delete(name))
         }
@@ -154,4 +155,6 @@ export class Upstream extends Context.Service<Upstream, {
       return Upstream.of({ send })
     })
   )
+
+  static readonly layer = Upstream.layerWith(tcpReachable)
 }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gte, lt, or, type SQL, sql } from "drizzle-orm"
 import { Context, Effect, Layer, Schema } from "effect"
 import { Database, DatabaseError } from "../db/Database.ts"
+import { query } from "../db/query.ts"
 import { requests } from "../db/schema.ts"
 
 export interface UsageFilter {
@@ -163,8 +164,6 @@ export class UsageQuery extends Context.Service<UsageQuery, {
     UsageQuery,
     Effect.gen(function*() {
       const db = yield* Database
-      const query = <A>(what: string, run: () => A) =>
-        Effect.try({ try: run, catch: (cause) => new DatabaseError({ message: `${what}: ${String(cause)}` }) })
 
       const aggregate = (groupBy: GroupBy, filter: UsageFilter) => {
         const where = and(...conditions(filter))

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm"
-import { Context, Effect, Layer, Predicate, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import { Database, DatabaseError } from "../db/Database.ts"
+import { query } from "../db/query.ts"
 import { type UserRow, users } from "../db/schema.ts"
 
 export type Role = "admin" | "member"
@@ -33,9 +34,6 @@ const normalEmail = (email: string) => email.trim().toLowerCase()
 
 const hash = (password: string) => Effect.promise(() => Bun.password.hash(password, { algorithm: "argon2id" }))
 
-/** SQLite's own message: drizzle's wrapper would add the query's parameters (a password hash among them). */
-const sqliteMessage = (cause: unknown) => String(Predicate.hasProperty(cause, "cause") && cause.cause !== undefined ? cause.cause : cause)
-
 const notFound = (id: string) => new UsersError({ kind: "not_found", message: `No user '${id}'` })
 
 /** People who sign in to the admin API; passwords are kept as argon2id hashes (Bun.password). */
@@ -64,8 +62,6 @@ export class Users extends Context.Service<Users, {
     Users,
     Effect.gen(function*() {
       const db = yield* Database
-      const query = <A>(what: string, run: () => A) =>
-        Effect.try({ try: run, catch: (cause) => new DatabaseError({ message: `${what}: ${sqliteMessage(cause)}` }) })
 
       const rowByEmail = (email: string) =>
         query("Finding a user", () => db.select().from(users).where(eq(users.email, normalEmail(email))).get())

@@ -111,6 +111,22 @@ describe("the compiled executable (dist/sluice)", () => {
     expect(body).toMatchObject({ status: "ok", version: pkg.version })
   })
 
+  test("serves Swagger UI and its assets from the executable itself (offline)", async () => {
+    const page = await fetch(`${gateway.url}/docs`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).not.toMatch(/https?:\/\//)
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!)
+    expect(assets.length).toBeGreaterThanOrEqual(2)
+    for (const asset of assets) {
+      const response = await fetch(new URL(asset, `${gateway.url}/docs`))
+      expect(response.status).toBe(200)
+      expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(1000)
+    }
+    const spec = (await (await fetch(`${gateway.url}/docs/json`)).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(spec.paths)).toContain("/admin/v1/keys")
+  })
+
   test("a chat completion through the openai SDK is answered and recorded", async () => {
     const before = gateway.rows().length
     const answer = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ECHO:from the binary" }] })

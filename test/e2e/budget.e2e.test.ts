@@ -11,7 +11,8 @@ const secrets = {
   rpm: "sk-test-rpm-00000000001",
   blocked: "sk-test-blocked-0000001",
   single: "sk-test-single-00000001",
-  unpricedOk: "sk-test-unpriced-000001"
+  unpricedOk: "sk-test-unpriced-000001",
+  tpm: "sk-test-tpm-00000000001"
 }
 
 // Every request of the budget race has this body: its worst case is its byte count (an upper bound for its
@@ -31,6 +32,7 @@ keys:
   - { name: rpm, key: "${secrets.rpm}", limits: { rpm: 2, tpm: 100000 } }
   - { name: blocked, key: "${secrets.blocked}", limits: { rps: 0, burst: 0 } }
   - { name: single, key: "${secrets.single}", limits: { concurrency: 1 } }
+  - { name: tpm, key: "${secrets.tpm}", limits: { tpm: 200 } }
   - { name: unpriced-ok, key: "${secrets.unpricedOk}", budget: { usd: 1, period: daily }, allow_unpriced: true }
 pricing:
   gpt-4o-mini: { input_per_mtok: 1000, output_per_mtok: 1000 }
@@ -142,6 +144,16 @@ describe("key rate limits", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0)
     expect(refused.headers.get("x-ratelimit-remaining-requests")).toBe("0")
     expect((await refused.json() as { error: { type: string; code: string } }).error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" })
+  })
+
+  test("TPM: a request counts its worst case on admission; one larger than the limit is refused outright", async () => {
+    const ok = await post(secrets.tpm, chat("gpt-4o", { max_tokens: 100 }))
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get("x-ratelimit-limit-tokens")).toBe("200")
+    const tooBig = await post(secrets.tpm, chat("gpt-4o", { max_tokens: 500 }))
+    expect(tooBig.status).toBe(429)
+    expect((await tooBig.json() as { error: { message: string } }).error.message).toContain("more than the key's 200 per minute")
+    expect(tooBig.headers.get("retry-after")).toBeNull()
   })
 
   test("rps 0 with burst 0 blocks every request", async () => {

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { Effect, Layer } from "effect"
+import { AppConfig } from "../../src/Config.ts"
+import type { GatewayError } from "../../src/domain/GatewayError.ts"
+import { settingsOf } from "../../src/domain/routingTable.ts"
+import type { Reachability } from "../../src/net/tcpReachable.ts"
+import { providers } from "../../src/providers/index.ts"
+import { Upstream } from "../../src/services/Upstream.ts"
+import { type FakeUpstream, startFakeUpstream } from "../fake/upstream.ts"
+import { testConfig, testProvider, testServer } from "./testConfig.ts"
+
+let fake: FakeUpstream
+beforeAll(async () => {
+  fake = await startFakeUpstream()
+})
+afterAll(() => fake.stop())
+
+/** An Upstream whose connection checks answer `outcome` (counted), with a 200 ms connect and a 2 s header timeout. */
+const upstreamWith = (outcome: Reachability) => {
+  const checks: Array<number> = []
+  const reachable = (_host: string, port: number) => {
+    checks.push(port)
+    return Promise.resolve(outcome)
+  }
+  const config = testConfig({ server: { ...testServer, connectTimeoutMs: 200, upstreamTimeoutMs: 2000 } })
+  const upstream = Effect.runSync(Effect.provide(Effect.gen(function*() { return yield* Upstream }), Upstream.layerWith(reachable).pipe(Layer.provide(Layer.succeed(AppConfig, config)))))
+  return { upstream, checks }
+}
+
+const candidate = (name: string) => {
+  const provider = testProvider({ name, models: ["m"], baseUrl: fake.url })
+  return { provider, adapter: providers[provider.type], settings: settingsOf(provider), upstreamModel: "m", qualified: `${name}/m` }
+}
+
+const send = (upstream: Upstream["Service"], name: string) => {
+  const target = candidate(name)
+  const request = target.adapter.toRequest({
+    endpoint: "chat",
+    body: { model: "m", messages: [{ role: "user", content: "hi" }] },
+    stream: false,
+    target: { provider: target.settings, key: undefined, upstreamModel: "m" },
+    clientHeaders: new Headers()
+  })
+  return Effect.runPromise(Effect.result(upstream.send(target, request, new AbortController().signal)).pipe(
+    Effect.flatMap((result) => result._tag === "Success" ? Effect.as(result.success.readText, "answered" as const) : Effect.succeed(result.failure))
+  ))
+}
+
+const reasonOf = (outcome: "answered" | GatewayError) => outcome === "answered" ? outcome : outcome.reason
+
+describe("Upstream: connect timeout", () => {
+  test("an upstream whose TCP connection does not open in time fails with its own timeout, before the header timeout", async () => {
+    fake.script("m", { hang: true }, 1)
+    const { upstream, checks } = upstreamWith("timeout")
+    const reason = reasonOf(await send(upstream, "cold"))
+    expect(reason).toMatchObject({ _tag: "UpstreamTimeout", message: "Upstream 'cold' did not accept a connection within 200 ms" })
+    expect(checks).toEqual([fake.port])
+  })
+
+  test("a reachable upstream that is slow to answer fails with the header timeout instead", async () => {
+    fake.script("m", { hang: true }, 1)
+    const { upstream } = upstreamWith("open")
+    expect(reasonOf(await send(upstream, "slow"))).toMatchObject({ _tag: "UpstreamTimeout", message: "Upstream 'slow' did not answer within 2000 ms" })
+  })
+
+  test("an upstream heard from lately is not checked again", async () => {
+    const { upstream, checks } = upstreamWith("open")
+    expect(await send(upstream, "warm")).toBe("answered")
+    expect(await send(upstream, "warm")).toBe("answered")
+    expect(checks).toHaveLength(1)
+  })
+})
