@@ -41,9 +41,12 @@ const send = (upstream: Upstream["Service"], name: string) => {
     target: { provider: target.settings, key: undefined, upstreamModel: "m" },
     clientHeaders: new Headers()
   })
-  return Effect.runPromise(Effect.result(upstream.send(target, request, new AbortController().signal)).pipe(
-    Effect.flatMap((result) => result._tag === "Success" ? Effect.as(result.success.readText, "answered" as const) : Effect.succeed(result.failure))
-  ))
+  const answered: Effect.Effect<"answered" | GatewayError> = upstream.send(target, request, new AbortController().signal).pipe(
+    Effect.flatMap((call) => call.readText),
+    Effect.as("answered" as const),
+    Effect.catch((error) => Effect.succeed(error))
+  )
+  return Effect.runPromise(answered)
 }
 
 const reasonOf = (outcome: "answered" | GatewayError) => outcome === "answered" ? outcome : outcome.reason
