@@ -63,6 +63,6 @@ export const usageRoute = (context: Context.Context<UsageQuery | KeyStore>) => {
         totals: t.Object(totalsSchema)
       })
     },
-    detail: { tags: ["Key holders"], summary: "The calling key's own usage by day and model (default: the last 30 days)" }
+    detail: { tags: ["key holders"], summary: "The calling key's own usage by day and model (default: the last 30 days)" }
   })
 }

@@ -68,6 +68,8 @@ const tags = [
   { name: "providers", description: "Providers: the config file's and those added through the API" },
   { name: "models", description: "Models and aliases" },
   { name: "pricing", description: "Price overrides" },
+  { name: "usage", description: "Usage by key, user, model, provider or day; the request log" },
+  { name: "key holders", description: "What a virtual key can read about itself" },
   { name: "config", description: "The running config: version and reload" },
   { name: "ops", description: "Health and metrics" },
   { name: "openai", description: "OpenAI's API, with a virtual key" },

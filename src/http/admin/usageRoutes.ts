@@ -147,7 +147,7 @@ const groupByParam = t.Optional(t.Union(
   { description: "Default: day (UTC)" }
 ))
 
-const tags = ["Usage"]
+const tags = ["usage"]
 
 /**
  * The admin API's usage routes: aggregates, summary, model distribution and the request log. Admins see every
