@@ -1,11 +1,12 @@
-import { Context, Effect, Layer, Schedule } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { ProviderConfig } from "../Config.ts"
 import { settingsOf } from "../domain/routingTable.ts"
 import { providers } from "../providers/index.ts"
 import { ProviderPool } from "./ProviderPool.ts"
 import { Upstream } from "./Upstream.ts"
 
-const tickMs = 100
+/** The longest the loop sleeps: how soon probes added by a reload start. */
+const idleMs = 1000
 
 /**
  * Active health probes: every provider with `probe` set has its models list asked for, with each of its keys, every
@@ -51,18 +52,27 @@ export class Prober extends Context.Service<Prober, {
         return Effect.forEach(enabled, (keyIndex) => probeKey(provider, keyIndex, timeoutMs), { concurrency: "unbounded", discard: true })
       }
 
-      // Each provider's probes run in their own fiber, so a slow upstream never delays another's.
+      // Each provider's probes run in their own fiber, so a slow upstream never delays another's. The loop then
+      // sleeps until the next one is due.
       const tick = Effect.suspend(() => {
         const now = Date.now()
-        const due = pool.providers().filter((provider) => {
-          if (provider.probe === undefined || provider.disabled || now < (dueAt.get(provider.name) ?? 0)) return false
-          dueAt.set(provider.name, now + provider.probe.intervalMs)
-          return true
-        })
-        return Effect.forEach(due, (provider) => Effect.forkScoped(probe(provider)), { discard: true })
+        let next = now + idleMs
+        const due: Array<ProviderConfig> = []
+        for (const provider of pool.providers()) {
+          if (provider.probe === undefined || provider.disabled) continue
+          let at = dueAt.get(provider.name) ?? now
+          if (at <= now) {
+            due.push(provider)
+            dueAt.set(provider.name, at = now + provider.probe.intervalMs)
+          }
+          next = Math.min(next, at)
+        }
+        return Effect.forEach(due, (provider) => Effect.forkScoped(probe(provider)), { discard: true }).pipe(
+          Effect.andThen(Effect.sleep(Math.max(1, next - now)))
+        )
       })
 
-      yield* tick.pipe(Effect.repeat(Schedule.spaced(tickMs)), Effect.forkScoped)
+      yield* tick.pipe(Effect.forever, Effect.forkScoped)
       return Prober.of({ probe })
     })
   )
