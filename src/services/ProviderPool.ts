@@ -5,7 +5,7 @@ import { CircuitBreaker, type CircuitState } from "../domain/pool/CircuitBreaker
 import { Ewma } from "../domain/pool/Ewma.ts"
 import { makePicker } from "../domain/pool/makePicker.ts"
 import { RateWindows } from "../domain/pool/RateWindows.ts"
-import { rateLimitHeaders } from "../domain/pool/rateLimitHeaders.ts"
+import { rateLimitHeaders, reportsExhaustion } from "../domain/pool/rateLimitHeaders.ts"
 import type { Picker, TargetView } from "../domain/pool/strategies/Picker.ts"
 import type { Candidate } from "../domain/routingTable.ts"
 import type { Target } from "../providers/Provider.ts"
@@ -195,7 +195,8 @@ export class ProviderPool extends Context.Service<ProviderPool, {
           pooled,
           answered: (latencyMs, headers) => {
             state.latency.add(latencyMs)
-            learn(headers)
+            // Most answers say nothing the key's windows use: skip parsing them (every request pays for this).
+            if (state.windows.learnsLimits() || reportsExhaustion(headers)) learn(headers)
           },
           failed: (reason, headers) => {
             if (!open) return

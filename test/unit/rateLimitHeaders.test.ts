@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { rateLimitHeaders } from "../../src/domain/pool/rateLimitHeaders.ts"
+import { rateLimitHeaders, reportsExhaustion } from "../../src/domain/pool/rateLimitHeaders.ts"
 
 const now = Date.parse("2025-06-01T12:00:00Z")
 const observe = (headers: Record<string, string>) => rateLimitHeaders(new Headers(headers), now)
@@ -119,5 +119,18 @@ describe("rateLimitHeaders", () => {
     expect(
       observe({ "x-ratelimit-limit-requests": "10", "anthropic-ratelimit-requests-limit": "50" }).limitRequests
     ).toBe(10)
+  })
+})
+
+describe("reportsExhaustion", () => {
+  test.each([
+    [{}, false],
+    [{ "x-ratelimit-remaining-requests": "12", "x-ratelimit-remaining-tokens": "900" }, false],
+    [{ "x-ratelimit-remaining-requests": "0", "x-ratelimit-remaining-tokens": "900" }, true],
+    [{ "x-ratelimit-remaining-tokens": " 0 " }, true],
+    [{ "anthropic-ratelimit-requests-remaining": "5", "anthropic-ratelimit-output-tokens-remaining": "0" }, true],
+    [{ "anthropic-ratelimit-tokens-remaining": "10" }, false]
+  ])("%j → %p", (headers, exhausted) => {
+    expect(reportsExhaustion(new Headers(headers))).toBe(exhausted)
   })
 })

@@ -62,6 +62,11 @@ export class RateWindows {
     this.rpd = limits.rpd === undefined ? undefined : new SlidingWindow(dayMs, limits.rpd)
   }
 
+  /** Whether an upstream's reported limits can change this key's (they only ever lower configured RPM/TPM). */
+  learnsLimits(): boolean {
+    return this.configured.rpm !== undefined || this.configured.tpm !== undefined
+  }
+
   /** The limits in force: the configured ones, lowered by what the upstream reported. */
   limits(): RateLimits {
     return {

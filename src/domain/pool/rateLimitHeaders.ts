@@ -81,3 +81,13 @@ export const rateLimitHeaders = (headers: Headers, now: number): ObservedLimits 
     retryAfterMs: read("retry-after-ms", decimal) ?? read("retry-after", (text) => secondsOrDate(text, now))
   }
 }
+
+const anthropicRemaining = ["requests", "tokens", "input-tokens", "output-tokens"].map((kind) => `anthropic-ratelimit-${kind}-remaining`)
+
+/** Whether the headers say a request or token budget is used up (a count of 0 remaining), in either naming. */
+export const reportsExhaustion = (headers: Headers): boolean => {
+  const requests = headers.get("x-ratelimit-remaining-requests")
+  const tokens = headers.get("x-ratelimit-remaining-tokens")
+  if (requests !== null || tokens !== null) return requests?.trim() === "0" || tokens?.trim() === "0"
+  return anthropicRemaining.some((name) => headers.get(name)?.trim() === "0")
+}
