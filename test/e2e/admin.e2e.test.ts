@@ -274,6 +274,36 @@ describe("users, sessions and permissions", () => {
     expect(rotated.status).toBe(200)
   })
 
+  test("a member reads only their own usage and request log; an admin reads everyone's", async () => {
+    const alice = await createUser("usage-alice@example.com", "member")
+    const bob = await createUser("usage-bob@example.com", "member")
+    const { body: alicesKey } = await api<Issued>("POST", "/keys", { name: "alice's", owner_id: alice.id })
+    const { body: bobsKey } = await api<Issued>("POST", "/keys", { name: "bob's", owner_id: bob.id })
+    expect((await chat(alicesKey.key)).status).toBe(200)
+    expect((await chat(bobsKey.key)).status).toBe(200)
+    const token = await login("usage-alice@example.com")
+
+    type Group = { group: string | null; requests: number }
+    // The ledger is written in batches: the admin's view is polled until both requests are in.
+    const byKey = async (bearer?: string) => {
+      for (let i = 0; i < 100; i++) {
+        const answer = await api<{ data: Array<Group> }>("GET", "/usage?group_by=key", undefined, bearer)
+        const keys = answer.body.data.map((g) => g.group)
+        if (bearer !== undefined || (keys.includes(alicesKey.id) && keys.includes(bobsKey.id))) return keys
+        await Bun.sleep(50)
+      }
+      return []
+    }
+    expect(await byKey()).toEqual(expect.arrayContaining([alicesKey.id, bobsKey.id]))
+    expect(await byKey(token)).toEqual([alicesKey.id])
+    const log = await api<{ data: Array<{ key_id: string }> }>("GET", "/requests", undefined, token)
+    expect(new Set(log.body.data.map((row) => row.key_id))).toEqual(new Set([alicesKey.id]))
+    for (const path of [`/usage?user_id=${bob.id}`, `/usage/summary?key_id=${bobsKey.id}`, `/requests?key_id=${bobsKey.id}`]) {
+      const answer = await api<ErrorJson>("GET", path, undefined, token)
+      expect({ path, status: answer.status, type: answer.body.error.type }).toEqual({ path, status: 403, type: "permission_error" })
+    }
+  })
+
   test("members change their own password with the current one; nobody else's", async () => {
     const member = await createUser("pw@example.com", "member")
     const other = await createUser("pw-other@example.com", "member")
