@@ -136,11 +136,11 @@ export class Gateway extends Context.Service<Gateway, {
         }
         ledger.record(row)
         metrics.settled(row, routed !== undefined)
-        const tokensUsed = usage === undefined ? 0 : usage.promptTokens + usage.completionTokens
-        if (flight.admitted !== undefined) admission.settle(flight.admitted, { usd: row.costUsd ?? undefined, tokens: tokensUsed })
+        const tokensUsed = usage === undefined ? undefined : usage.promptTokens + usage.completionTokens
+        if (flight.admitted !== undefined) admission.settle(flight.admitted, { usd: row.costUsd ?? undefined, tokens: tokensUsed ?? 0 })
         flight.lease?.released({
           status: outcome.status,
-          tokens: usage === undefined ? undefined : usage.promptTokens + usage.completionTokens,
+          tokens: tokensUsed,
           ttftMs: outcome.ttftMs
         })
         if (tracing.enabled) {
@@ -398,7 +398,8 @@ export class Gateway extends Context.Service<Gateway, {
         metrics.started()
         const key = yield* keys.authenticate(request.secret).pipe(Effect.tapError(countRefusal(request.surface)))
         const parsed = yield* parseRequest(request.surface, request.text).pipe(Effect.tapError(countRefusal(request.surface)))
-        const tokens = estimateTokens(request.text) + maxTokensOf(parsed.body)
+        const maxTokens = maxTokensOf(parsed.body)
+        const tokens = estimateTokens(request.text) + maxTokens
         const flight: Flight = {
           request, key, parsed, ts, startedAt, tokens, attempt: undefined, lease: undefined, attempts: 0, admitted: undefined
         }
@@ -411,7 +412,7 @@ export class Gateway extends Context.Service<Gateway, {
               : Effect.succeed(resolved)
           }),
           Effect.flatMap((resolved) =>
-            admission.admit({ key, text: request.text, tokens, maxTokens: maxTokensOf(parsed.body), kind: kindOf(request.surface) }, resolved)
+            admission.admit({ key, text: request.text, tokens, maxTokens, kind: kindOf(request.surface) }, resolved)
           ),
           Effect.map((admitted) => {
             flight.admitted = admitted
@@ -432,7 +433,8 @@ export class Gateway extends Context.Service<Gateway, {
             Effect.sync(() => {
               const error = Cause.findErrorOption(cause)
               if (error._tag === "Some") settle(flight, routed, { status: error.value.reason.status, error: error.value.message })
-              else settle(flight, routed, { status: Cause.hasInterruptsOnly(cause) ? 499 : 500, error: "internal gateway error" })
+              else if (Cause.hasInterruptsOnly(cause)) settle(flight, routed, { status: 499, error: "interrupted" })
+              else settle(flight, routed, { status: 500, error: "internal gateway error" })
             })
           )
         )
