@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
 import { AppConfig } from "../../src/Config.ts"
 import type { GatewayError } from "../../src/domain/GatewayError.ts"
@@ -14,6 +14,8 @@ beforeAll(async () => {
   fake = await startFakeUpstream()
 })
 afterAll(() => fake.stop())
+// A request aborted before it reached the fake leaves its script unused: every test starts clean.
+beforeEach(() => fake.reset())
 
 /** An Upstream whose connection checks answer `outcome` (counted), with a 200 ms connect and a 2 s header timeout. */
 const upstreamWith = (outcome: Reachability) => {
