@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test"
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Layer } from "effect"
 import { AppConfig } from "../../src/Config.ts"
 import type { GatewayError } from "../../src/domain/GatewayError.ts"
@@ -14,8 +14,6 @@ beforeAll(async () => {
   fake = await startFakeUpstream()
 })
 afterAll(() => fake.stop())
-// A request aborted before it reached the fake leaves its script unused: every test starts clean.
-beforeEach(() => fake.reset())
 
 /** An Upstream whose connection checks answer `outcome` (counted), with a 200 ms connect and a 2 s header timeout. */
 const upstreamWith = (outcome: Reachability) => {
@@ -29,18 +27,19 @@ const upstreamWith = (outcome: Reachability) => {
   return { upstream, checks }
 }
 
+/** A provider named `name` serving a model of the same name: the fake's scripts are per model, so tests never share one. */
 const candidate = (name: string) => {
-  const provider = testProvider({ name, models: ["m"], baseUrl: fake.url })
-  return { provider, adapter: providers[provider.type], settings: settingsOf(provider), upstreamModel: "m", qualified: `${name}/m` }
+  const provider = testProvider({ name, models: [name], baseUrl: fake.url })
+  return { provider, adapter: providers[provider.type], settings: settingsOf(provider), upstreamModel: name, qualified: `${name}/${name}` }
 }
 
 const send = (upstream: Upstream["Service"], name: string) => {
   const target = candidate(name)
   const request = target.adapter.toRequest({
     endpoint: "chat",
-    body: { model: "m", messages: [{ role: "user", content: "hi" }] },
+    body: { model: name, messages: [{ role: "user", content: "hi" }] },
     stream: false,
-    target: { provider: target.settings, key: undefined, upstreamModel: "m" },
+    target: { provider: target.settings, key: undefined, upstreamModel: name },
     clientHeaders: new Headers()
   })
   const answered: Effect.Effect<"answered" | GatewayError> = upstream.send(target, request, new AbortController().signal).pipe(
@@ -55,7 +54,7 @@ const reasonOf = (outcome: "answered" | GatewayError) => outcome === "answered" 
 
 describe("Upstream: connect timeout", () => {
   test("an upstream whose TCP connection does not open in time fails with its own timeout, before the header timeout", async () => {
-    fake.script("m", { hang: true }, 1)
+    fake.script("cold", { hang: true }, 1)
     const { upstream, checks } = upstreamWith("timeout")
     const reason = reasonOf(await send(upstream, "cold"))
     expect(reason).toMatchObject({ _tag: "UpstreamTimeout", message: "Upstream 'cold' did not accept a connection within 200 ms" })
@@ -63,7 +62,7 @@ describe("Upstream: connect timeout", () => {
   })
 
   test("a reachable upstream that is slow to answer fails with the header timeout instead", async () => {
-    fake.script("m", { hang: true }, 1)
+    fake.script("slow", { hang: true }, 1)
     const { upstream } = upstreamWith("open")
     expect(reasonOf(await send(upstream, "slow"))).toMatchObject({ _tag: "UpstreamTimeout", message: "Upstream 'slow' did not answer within 2000 ms" })
   })
