@@ -30,7 +30,8 @@ const toView = (row: UserRow): UserView => ({
   createdAt: row.createdAt
 })
 
-const normalEmail = (email: string) => email.trim().toLowerCase()
+/** Emails are compared trimmed and lower-cased. */
+export const normalEmail = (email: string) => email.trim().toLowerCase()
 
 const hash = (password: string) => Effect.promise(() => Bun.password.hash(password, { algorithm: "argon2id" }))
 

@@ -304,6 +304,22 @@ describe("users, sessions and permissions", () => {
     }
   })
 
+  test("five failed sign-ins for an email lock it for a while: 429 with Retry-After, even with the right password", async () => {
+    await createUser("guessed@example.com", "member")
+    for (let i = 0; i < 5; i++) {
+      expect((await api("POST", "/auth/login", { email: "guessed@example.com", password: `wrong-${i}-password` }, null)).status).toBe(401)
+    }
+    const locked = await fetch(`${gateway.url}/admin/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: " Guessed@Example.com ", password: "password-123" })
+    })
+    expect(locked.status).toBe(429)
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0)
+    expect(((await locked.json()) as ErrorJson).error.code).toBe("too_many_attempts")
+    expect(await login("ada@example.com")).toBeString()
+  })
+
   test("members change their own password with the current one; nobody else's", async () => {
     const member = await createUser("pw@example.com", "member")
     const other = await createUser("pw-other@example.com", "member")

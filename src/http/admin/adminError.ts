@@ -7,7 +7,9 @@ export const adminError = {
   unauthorized: (code: string, message: string) => errorResponse(401, { message, type: "authentication_error", param: null, code }),
   forbidden: (code: string, message: string) => errorResponse(403, { message, type: "permission_error", param: null, code }),
   notFound: (message: string) => errorResponse(404, { message, type: "invalid_request_error", param: null, code: "not_found" }),
-  conflict: (code: "conflict" | "read_only", message: string) => errorResponse(409, { message, type: "invalid_request_error", param: null, code })
+  conflict: (code: "conflict" | "read_only", message: string) => errorResponse(409, { message, type: "invalid_request_error", param: null, code }),
+  tooManyRequests: (code: string, message: string, retryAfterMs: number) =>
+    errorResponse(429, { message, type: "rate_limit_error", param: null, code }, { "retry-after": String(Math.ceil(retryAfterMs / 1000)) })
 }
 
 /** The error body's schema, for the OpenAPI document. */

@@ -1,7 +1,8 @@
 import { Elysia, t } from "elysia"
 import { Context, Effect } from "effect"
+import { LoginThrottle } from "../../domain/LoginThrottle.ts"
 import { Sessions } from "../../services/Sessions.ts"
-import { Users } from "../../services/Users.ts"
+import { normalEmail, Users } from "../../services/Users.ts"
 import { adminError, ErrorJson } from "./adminError.ts"
 import type { Authorize } from "./Principal.ts"
 import { runAdmin, runAdminPromise } from "./runAdmin.ts"
@@ -13,21 +14,32 @@ const tags = ["auth"]
 export const authRoutes = (context: Context.Context<Users | Sessions>, authorize: Authorize) => {
   const users = Context.get(context, Users)
   const sessions = Context.get(context, Sessions)
+  const throttle = new LoginThrottle()
   return new Elysia()
     .post("/admin/v1/auth/login", async ({ body }) => {
+      const email = normalEmail(body.email)
+      const waitMs = throttle.waitMs(email, Date.now())
+      if (waitMs > 0) {
+        return adminError.tooManyRequests("too_many_attempts", `Too many failed sign-ins for this email: try again in ${Math.ceil(waitMs / 1000)} s`, waitMs)
+      }
       const user = await runAdminPromise(users.verify(body.email, body.password))
       if (user instanceof Response) return user
       // One message whether the email is unknown, the password wrong or the user disabled: nothing to probe.
-      if (user === undefined) return adminError.unauthorized("invalid_credentials", "Incorrect email or password")
+      if (user === undefined) {
+        throttle.failed(email, Date.now())
+        return adminError.unauthorized("invalid_credentials", "Incorrect email or password")
+      }
+      throttle.succeeded(email)
       const { token, expiresAt } = sessions.issue(user)
       return Response.json({ token, expires_at: new Date(expiresAt).toISOString(), user: userJson(user) })
     }, {
       body: t.Object({ email: t.String({ maxLength: 320 }), password: t.String({ maxLength: 1024 }) }),
       response: {
         200: t.Object({ token: t.String({ description: "Send it as 'Authorization: Bearer <token>'" }), expires_at: t.String({ format: "date-time" }), user: UserJson }),
-        401: ErrorJson
+        401: ErrorJson,
+        429: ErrorJson
       },
-      detail: { tags, summary: "Sign in: a session token valid for 12 hours", security: [] }
+      detail: { tags, summary: "Sign in: a session token valid for 12 hours (5 failures in 15 minutes lock the email for a while)", security: [] }
     })
     .get("/admin/v1/auth/me", ({ request }) => {
       const principal = authorize(request, "member")
