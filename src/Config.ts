@@ -11,7 +11,7 @@ import { readCatalog } from "./config/readCatalog.ts"
 import { type Location, readYamlTree, type YamlTree } from "./config/readYamlTree.ts"
 import { schemaProblems } from "./config/schemaProblems.ts"
 import { serverOverrides } from "./config/serverOverrides.ts"
-import { toGatewayConfig } from "./config/toGatewayConfig.ts"
+import { defaultDatabaseUrl, resolveDatabaseUrl, toGatewayConfig } from "./config/toGatewayConfig.ts"
 import { withCatalog } from "./config/withCatalog.ts"
 import type { KeyBudget, KeyLimits, TokenQuota } from "./domain/VirtualKey.ts"
 import type { ProviderType } from "./providers/index.ts"
@@ -159,7 +159,7 @@ export interface PriceConfig {
 }
 
 export interface GatewayConfig {
-  /** A hash of the config's sources (file, and .env when loaded from disk): what `/admin/v1/config/version` shows. */
+  /** A hash of the config's sources (file, .env when loaded from disk, and the catalog in the database): what `/admin/v1/config/version` shows. */
   readonly version: string
   readonly server: ServerConfig
   readonly database: { readonly url: string }
@@ -312,7 +312,7 @@ const databaseUrlOf = (tree: unknown, baseDir: string): string | undefined => {
   const database = Predicate.isObject(tree) ? tree.database : undefined
   const url = Predicate.isObject(database) ? database.url : undefined
   if (url !== undefined && !(Predicate.isString(url) && url !== "")) return undefined
-  return toGatewayConfig({ providers: [], ...(url === undefined ? {} : { database: { url } }) }, baseDir).database.url
+  return resolveDatabaseUrl(url ?? defaultDatabaseUrl, baseDir)
 }
 
 const catalogOf = (

@@ -86,8 +86,10 @@ const toPrice = (price: RawPrice): PriceConfig => ({
   maxOutputTokens: price.max_output_tokens
 })
 
+export const defaultDatabaseUrl = "sqlite:./data/sluice.db"
+
 /** A relative sqlite path is relative to the config file, not to the working directory. */
-const resolveDatabaseUrl = (url: string, baseDir: string): string => {
+export const resolveDatabaseUrl = (url: string, baseDir: string): string => {
   const file = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : undefined
   return file === undefined || file === ":memory:" || isAbsolute(file) ? url : `sqlite:${resolve(baseDir, file)}`
 }
@@ -95,7 +97,7 @@ const resolveDatabaseUrl = (url: string, baseDir: string): string => {
 /** Applies defaults and renames to camelCase; `raw` has already passed every check. */
 export const toGatewayConfig = (raw: RawConfig, baseDir: string): Omit<GatewayConfig, "version"> => ({
   server: toServer(raw.server ?? {}),
-  database: { url: resolveDatabaseUrl(raw.database?.url ?? "sqlite:./data/sluice.db", baseDir) },
+  database: { url: resolveDatabaseUrl(raw.database?.url ?? defaultDatabaseUrl, baseDir) },
   logging: { level: raw.logging?.level ?? "info", accessLog: raw.logging?.access_log ?? true },
   resilience: toResilience(raw.resilience ?? {}),
   telemetry: {

@@ -6,11 +6,11 @@ import { type DayModelUsage, UsageQuery, type UsageTotals } from "../services/Us
 import { timeRange, totalsJson, totalsSchema } from "./admin/usageRoutes.ts"
 import { requestIdOf, secretOf } from "./requestContext.ts"
 import { respond } from "./respond.ts"
+import { isoOrNull } from "./isoOrNull.ts"
 
 const defaultDays = 30
 const dayMs = 86_400_000
 
-const iso = (ms: number | undefined) => ms === undefined ? null : new Date(ms).toISOString()
 
 /** The rows' totals; the cost is null only when no row has a known cost but some have an unknown one. */
 const totalsOf = (rows: ReadonlyArray<DayModelUsage>): UsageTotals => {
@@ -44,8 +44,8 @@ export const usageRoute = (context: Context.Context<UsageQuery | KeyStore>) => {
     return respond(Effect.runSyncExit(program), requestId, ({ range, rows }) =>
       Response.json({
         object: "list",
-        since: iso(range.since),
-        until: iso(range.until),
+        since: isoOrNull(range.since),
+        until: isoOrNull(range.until),
         data: rows.map((row) => ({ date: row.day, model: row.model, ...totalsJson(row) })),
         totals: totalsJson(totalsOf(rows))
       }, { headers: { "x-request-id": requestId } }))

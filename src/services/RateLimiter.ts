@@ -17,7 +17,8 @@ export interface KeyTicket {
 
 interface KeyState {
   readonly signature: string
-  readonly limits: KeyLimits
+  /** The key's limits object last seen: while a key keeps it, nothing is compared. */
+  limits: KeyLimits
   readonly rpm: SlidingWindow | undefined
   readonly tpm: SlidingWindow | undefined
   readonly bucket: TokenBucket | undefined
@@ -90,10 +91,12 @@ export class RateLimiter extends Context.Service<RateLimiter, {
 
     const admitAt = (key: VirtualKey, tokens: number, now: number): Effect.Effect<KeyTicket, GatewayError> => {
       let state = byKey.get(key.id)
-      if (state === undefined || state.signature !== JSON.stringify(key.limits)) {
+      if (state === undefined || (state.limits !== key.limits && state.signature !== JSON.stringify(key.limits))) {
         state = stateOf(key.limits, now)
         byKey.set(key.id, state)
       }
+      // A reload or an update that kept the same limits keeps the windows and the requests in flight.
+      state.limits = key.limits
       const { rpm, tpm, concurrency } = key.limits
       if (concurrency !== undefined && state.inFlight >= concurrency) {
         return Effect.fail(refused(state, now, key, `${concurrency} concurrent requests`, 1000))

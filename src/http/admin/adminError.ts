@@ -5,7 +5,8 @@ import { errorResponse } from "../respond.ts"
 export const adminError = {
   badRequest: (param: string | null, message: string) => errorResponse(400, { message, type: "invalid_request_error", param, code: null }),
   unauthorized: (code: string, message: string) => errorResponse(401, { message, type: "authentication_error", param: null, code }),
-  forbidden: (code: string, message: string) => errorResponse(403, { message, type: "permission_error", param: null, code }),
+  forbidden: (code: string, message: string, param: string | null = null) =>
+    errorResponse(403, { message, type: "permission_error", param, code }),
   notFound: (message: string) => errorResponse(404, { message, type: "invalid_request_error", param: null, code: "not_found" }),
   conflict: (code: "conflict" | "read_only", message: string) => errorResponse(409, { message, type: "invalid_request_error", param: null, code }),
   tooManyRequests: (code: string, message: string, retryAfterMs: number) =>

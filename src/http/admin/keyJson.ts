@@ -1,8 +1,8 @@
 import { t } from "elysia"
 import type { SpendStatus } from "../../services/Budget.ts"
 import type { KeyView } from "../../services/KeyStore.ts"
+import { isoOrNull } from "../isoOrNull.ts"
 
-const iso = (ms: number | null) => ms === null ? null : new Date(ms).toISOString()
 
 export const periodSchema = t.Union([t.Literal("daily"), t.Literal("weekly"), t.Literal("monthly"), t.Literal("total")])
 
@@ -59,7 +59,7 @@ const spendJson = ({ budget, tokens }: SpendStatus) => ({
       reserved_usd: budget.reservedUsd,
       remaining_usd: budget.remainingUsd,
       period: budget.period,
-      resets_at: iso(budget.resetsAt)
+      resets_at: isoOrNull(budget.resetsAt)
     },
   tokens: tokens === null
     ? null
@@ -69,7 +69,7 @@ const spendJson = ({ budget, tokens }: SpendStatus) => ({
       reserved: tokens.reserved,
       remaining: tokens.remaining,
       period: tokens.period,
-      resets_at: iso(tokens.resetsAt)
+      resets_at: isoOrNull(tokens.resetsAt)
     }
 })
 
@@ -81,8 +81,8 @@ export const keyJson = (view: KeyView, spend?: SpendStatus) => ({
   owner_id: view.ownerId,
   prefix: view.prefix,
   status: view.status,
-  created_at: iso(view.createdAt),
-  expires_at: iso(view.expiresAt),
+  created_at: isoOrNull(view.createdAt),
+  expires_at: isoOrNull(view.expiresAt),
   models: [...view.models],
   budget: view.budget === null ? null : { usd: view.budget.usd, period: view.budget.period },
   token_quota: view.tokenQuota === null ? null : { tokens: view.tokenQuota.tokens, period: view.tokenQuota.period },

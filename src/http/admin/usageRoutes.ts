@@ -1,7 +1,6 @@
 import { Elysia, t } from "elysia"
-import { Cause, Context, Effect, Exit } from "effect"
+import { Context, Effect } from "effect"
 import type { DatabaseError } from "../../db/Database.ts"
-import { log } from "../../logging/log.ts"
 import { KeyStore } from "../../services/KeyStore.ts"
 import {
   type InvalidCursor,
@@ -11,14 +10,9 @@ import {
   UsageQuery,
   type UsageTotals
 } from "../../services/UsageQuery.ts"
-import { errorResponse, internalError } from "../respond.ts"
+import { adminError } from "./adminError.ts"
 import type { Authorize } from "./Principal.ts"
-
-const badRequest = (param: string, message: string) =>
-  errorResponse(400, { message, type: "invalid_request_error", param, code: null })
-
-const forbidden = (param: string, message: string) =>
-  errorResponse(403, { message, type: "permission_error", param, code: "forbidden" })
+import { runAdmin } from "./runAdmin.ts"
 
 const isoPattern = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+ -]\d{2}:?\d{2})?)?$/i
 
@@ -162,27 +156,24 @@ export const usageRoutes = (context: Context.Context<UsageQuery | KeyStore>, aut
     const principal = authorize(request, "member")
     if (principal instanceof Response) return principal
     const range = timeRange(query)
-    if ("bad" in range) return badRequest(range.bad, range.message)
+    if ("bad" in range) return adminError.badRequest(range.bad, range.message)
     const filter = { ...range, keyId: query.key_id, userId: query.user_id, model: query.model, provider: query.provider }
     if (principal.kind === "admin-key" || principal.role === "admin") return filter
     if (query.user_id !== undefined && query.user_id !== principal.userId) {
-      return forbidden("user_id", "Members can only read their own usage")
+      return adminError.forbidden("forbidden", "Members can only read their own usage", "user_id")
     }
     if (query.key_id !== undefined && keys.get(query.key_id)?.ownerId !== principal.userId) {
-      return forbidden("key_id", "Members can only read the usage of their own keys")
+      return adminError.forbidden("forbidden", "Members can only read the usage of their own keys", "key_id")
     }
     return { ...filter, userId: principal.userId }
   }
 
   // The queries are synchronous (bun:sqlite), so they run to completion here and the handler answers without a Promise.
-  const answer = <A, B>(effect: Effect.Effect<A, DatabaseError | InvalidCursor>, ok: (value: A) => B): B | Response => {
-    const exit = Effect.runSyncExit(effect)
-    if (Exit.isSuccess(exit)) return ok(exit.value)
-    const error = Cause.findErrorOption(exit.cause)
-    if (error._tag === "Some" && error.value._tag === "InvalidCursor") return badRequest("cursor", error.value.message)
-    log("error", "usage query failed", { cause: Cause.pretty(exit.cause) })
-    return internalError()
-  }
+  const answer = <A, B>(effect: Effect.Effect<A, DatabaseError | InvalidCursor>, ok: (value: A) => B): B | Response =>
+    runAdmin(effect.pipe(
+      Effect.map((value): B | Response => ok(value)),
+      Effect.catchTag("InvalidCursor", (error) => Effect.succeed(adminError.badRequest("cursor", error.message)))
+    ))
 
   return new Elysia({ name: "admin-usage" })
     .get("/admin/v1/usage", ({ request, query }) => {
@@ -252,7 +243,7 @@ export const usageRoutes = (context: Context.Context<UsageQuery | KeyStore>, aut
       const filter = filterFor(request, query)
       if (filter instanceof Response) return filter
       if (query.limit !== undefined && (query.limit < 1 || query.limit > maxLimit)) {
-        return badRequest("limit", `'limit' must be between 1 and ${maxLimit}`)
+        return adminError.badRequest("limit", `'limit' must be between 1 and ${maxLimit}`)
       }
       return answer(usage.search({ ...filter, status: query.status, limit: query.limit, cursor: query.cursor }), (page) => ({
         data: page.rows.map(entryJson),
