@@ -3,6 +3,7 @@ import type { UsageRowJson } from "./AdminClient.ts"
 import { usageError } from "./CliError.ts"
 import { oneOf, parseCommand, printJson, withAdmin } from "./commandLine.ts"
 import { table } from "./table.ts"
+import { timeOf } from "../domain/timeOf.ts"
 
 const options = {
   key: { type: "string" },
@@ -18,8 +19,8 @@ const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as con
 const sinceOf = (text: string, now: number): number => {
   const relative = /^(\d+)([mhdw])$/.exec(text)
   if (relative !== null) return now - Number(relative[1]) * unitMs[relative[2] as keyof typeof unitMs]
-  const absolute = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN
-  if (Number.isNaN(absolute)) throw usageError(`--since must be an ISO date (2025-01-31) or a duration like 7d, 24h, 30m; not '${text}'`)
+  const absolute = timeOf(text)
+  if (absolute === undefined) throw usageError(`--since must be an ISO date (2025-01-31) or a duration like 7d, 24h, 30m; not '${text}'`)
   return absolute
 }
 
