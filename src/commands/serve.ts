@@ -8,6 +8,8 @@ import { adminRoutes } from "../http/admin.ts"
 import { anthropicRoutes } from "../http/anthropic.ts"
 import { app } from "../http/app.ts"
 import { cors } from "../http/cors.ts"
+import { corsPolicy } from "../http/corsPolicy.ts"
+import { generationRoutes } from "../http/generationRoutes.ts"
 import { keyInfoRoute } from "../http/keyInfoRoute.ts"
 import { openaiRoutes } from "../http/openai.ts"
 import { usageRoute } from "../http/usageRoute.ts"
@@ -67,15 +69,17 @@ export const serve = async (path: string | undefined) => {
     reloader: Context.get(context, Reloader)
   }
   const { host, port, maxBodyBytes, shutdownTimeoutMs } = config.server
-  const http = app()
-  if (config.server.cors !== undefined) http.use(cors(config.server.cors))
+  const corsOn = config.server.cors === undefined ? undefined : corsPolicy(config.server.cors)
+  const generation = generationRoutes(services.gateway, maxBodyBytes, corsOn)
+  const http = app(generation)
+  if (corsOn !== undefined) http.use(cors(corsOn))
   const server = http
     .use(opsRoutes(services.ledger, services.metrics, pkg.version))
     .use(adminRoutes(context, config))
     .use(keyInfoRoute(context))
     .use(usageRoute(context))
-    .use(openaiRoutes(services.gateway, maxBodyBytes))
-    .use(anthropicRoutes(services.gateway, maxBodyBytes))
+    .use(openaiRoutes(services.gateway, generation))
+    .use(anthropicRoutes(generation))
     // Bun's own body limit answers a bare 413; the routes enforce server.max_body_bytes with an OpenAI error.
     // Elysia binds with SO_REUSEPORT by default: a second gateway on the same port would silently share it.
     .listen({

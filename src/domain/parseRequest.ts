@@ -20,6 +20,8 @@ const streamless = new Set<SurfaceName>(["embeddings", "count_tokens"])
 /** A parsed request body: a JSON object with a model name. Everything else is the upstream's to judge. */
 export interface ParsedRequest {
   readonly body: JsonObject
+  /** The body as the client sent it. */
+  readonly text: string
   readonly model: string
   readonly stream: boolean
 }
@@ -48,5 +50,5 @@ export const parseRequest = (endpoint: SurfaceName, text: string): Effect.Effect
   if (body.stream_options !== undefined && body.stream_options !== null && !Predicate.isObject(body.stream_options)) {
     return Effect.fail(invalidRequest("'stream_options' must be an object.", "stream_options", "invalid_type"))
   }
-  return Effect.succeed({ body, model: body.model, stream: !streamless.has(endpoint) && body.stream === true })
+  return Effect.succeed({ body, text, model: body.model, stream: !streamless.has(endpoint) && body.stream === true })
 }

@@ -1,6 +1,7 @@
 import { Elysia, type ValidationError } from "elysia"
 import { Predicate } from "effect"
 import { log } from "../logging/log.ts"
+import type { GenerationRoutes } from "./generationRoutes.ts"
 import { errorResponse, internalError } from "./respond.ts"
 
 type ValueError = NonNullable<ValidationError["valueError"]>
@@ -43,10 +44,16 @@ const problemOf = (error: ValueError) => {
 const badRequest = (param: string | null, message: string) =>
   errorResponse(400, { message, type: "invalid_request_error", param, code: null })
 
-/** Elysia's own failures (unknown route, bad input, framework errors) in OpenAI's error shape, never a stack trace. */
-export const app = () =>
-  // normalize off: a body field no schema knows (a typo like `expire_days`) is a 400 naming it, not silently dropped.
-  new Elysia({ normalize: false }).onError(({ code, request, error }) => {
+/**
+ * Elysia's own failures (unknown route, bad input, framework errors) in OpenAI's error shape, never a stack trace.
+ * `generation` is served by Bun's router directly, in place of the Elysia routes declared for the same paths.
+ */
+export const app = (generation: GenerationRoutes) =>
+  new Elysia({
+    // normalize off: a body field no schema knows (a typo like `expire_days`) is a 400 naming it, not silently dropped.
+    normalize: false,
+    serve: { routes: Object.fromEntries(Object.entries(generation).map(([path, route]) => [path, { POST: route }])) }
+  }).onError(({ code, request, error }) => {
     if (code === "NOT_FOUND") {
       const path = new URL(request.url).pathname
       return errorResponse(404, {

@@ -2,11 +2,16 @@ import type { Server } from "bun"
 import { Effect } from "effect"
 import { fail, PayloadTooLarge } from "../domain/GatewayError.ts"
 import type { SurfaceName } from "../domain/parseRequest.ts"
+import { log } from "../logging/log.ts"
 import type { Gateway } from "../services/Gateway.ts"
 import { surfaceOf } from "../surfaces/surfaceOf.ts"
+import type { CorsPolicy } from "./corsPolicy.ts"
 import { readBody } from "./readBody.ts"
 import { requestIdOf, secretOf } from "./requestContext.ts"
-import { errorFor, respond } from "./respond.ts"
+import { errorFor, internalError, respond } from "./respond.ts"
+
+/** A handler as Bun's router calls it; `server` is absent when Elysia hands a request over without one. */
+export type RawRoute = (request: Request, server?: Server<unknown> | null) => Promise<Response>
 
 const decoder = new TextDecoder()
 
@@ -14,11 +19,12 @@ const decoder = new TextDecoder()
  * One generation route: the body is read raw (never parsed twice) and handed to the Gateway, whose errors are
  * answered in the surface's own error shape. The Gateway's effects need no services (their layer captured
  * them), so they run on the default runtime. A client that disconnects aborts the upstream call through
- * `request.signal`, which settles the request as 499.
+ * `request.signal`, which settles the request as 499. Bun's router calls it directly (see `app`), so it
+ * catches its own failures and applies the CORS policy itself.
  */
-export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number, surface: SurfaceName) => {
+export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number, surface: SurfaceName, cors: CorsPolicy | undefined): RawRoute => {
   const { errorBody } = surfaceOf(surface)
-  return async ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
+  const answer = async (request: Request, server: Server<unknown> | null | undefined) => {
     // A generation may be silent for minutes before its first byte: upstream timeouts govern it, not Bun's.
     server?.timeout(request, 0)
     const requestId = requestIdOf(request.headers)
@@ -33,5 +39,16 @@ export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number,
       requestId
     }))
     return respond(exit, requestId, (response) => response, errorBody)
+  }
+  return async (request, server) => {
+    let response: Response
+    try {
+      response = await answer(request, server)
+    } catch (error) {
+      log("error", "generation route failed", { surface, error: String(error) })
+      response = internalError()
+    }
+    cors?.decorate(request, response)
+    return response
   }
 }

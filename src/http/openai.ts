@@ -1,17 +1,17 @@
 import { Elysia } from "elysia"
 import { Effect } from "effect"
 import type { Gateway } from "../services/Gateway.ts"
-import { generateRoute } from "./generateRoute.ts"
+import type { GenerationRoutes } from "./generationRoutes.ts"
 import { requestIdOf, secretOf } from "./requestContext.ts"
 import { respond } from "./respond.ts"
 
 /** The OpenAI-compatible surface: Chat Completions, legacy completions, embeddings, models and Responses. */
-export const openaiRoutes = (gateway: Gateway["Service"], maxBodyBytes: number) =>
+export const openaiRoutes = (gateway: Gateway["Service"], routes: GenerationRoutes) =>
   new Elysia({ name: "openai" })
-    .post("/v1/chat/completions", generateRoute(gateway, maxBodyBytes, "chat"), { parse: "none" })
-    .post("/v1/completions", generateRoute(gateway, maxBodyBytes, "completions"), { parse: "none" })
-    .post("/v1/embeddings", generateRoute(gateway, maxBodyBytes, "embeddings"), { parse: "none" })
-    .post("/v1/responses", generateRoute(gateway, maxBodyBytes, "responses"), { parse: "none" })
+    .post("/v1/chat/completions", ({ request, server }) => routes["/v1/chat/completions"](request, server), { parse: "none" })
+    .post("/v1/completions", ({ request, server }) => routes["/v1/completions"](request, server), { parse: "none" })
+    .post("/v1/embeddings", ({ request, server }) => routes["/v1/embeddings"](request, server), { parse: "none" })
+    .post("/v1/responses", ({ request, server }) => routes["/v1/responses"](request, server), { parse: "none" })
     .get("/v1/models", async ({ request }) => {
       const requestId = requestIdOf(request.headers)
       const exit = await Effect.runPromiseExit(gateway.models(secretOf(request.headers)))

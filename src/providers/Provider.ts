@@ -30,8 +30,11 @@ export interface Target {
 /** Everything an adapter needs to build one upstream request. */
 export interface RequestSpec {
   readonly endpoint: Endpoint
-  /** In this adapter's dialect, model already renamed for the upstream; undefined for GETs. */
-  readonly body: JsonObject | undefined
+  /**
+   * In this adapter's dialect, model already renamed for the upstream; undefined for GETs. A string is the
+   * client's own JSON, sent byte for byte (see `planUpstream`).
+   */
+  readonly body: JsonObject | string | undefined
   readonly stream: boolean
   readonly target: Target
   /** The client's request headers, for the few an adapter forwards (e.g. `anthropic-version`, `anthropic-beta`). */
@@ -80,3 +83,6 @@ export interface Provider {
   /** An in-process upstream (the built-in mock): when present, Upstream calls it instead of the network. */
   readonly serve?: (request: Request) => Promise<Response>
 }
+
+/** A request body as sent upstream: the client's own JSON as it came, anything else serialized. */
+export const serialized = (body: JsonObject | string): string => typeof body === "string" ? body : JSON.stringify(body)

@@ -3,7 +3,7 @@ import { anthropicToChat } from "./anthropic/anthropicToChat.ts"
 import { chatToAnthropic } from "./anthropic/chatToAnthropic.ts"
 import { classifyAnthropic } from "./anthropic/classifyAnthropic.ts"
 import { decodeAnthropicStream } from "./anthropic/decodeAnthropicStream.ts"
-import type { Endpoint, Provider } from "./Provider.ts"
+import { type Endpoint, type Provider, serialized } from "./Provider.ts"
 
 const defaultBaseUrl = "https://api.anthropic.com"
 const defaultVersion = "2023-06-01"
@@ -35,7 +35,7 @@ export const anthropic: Provider = {
       // Other endpoints are refused before any call.
       url: base + (paths[endpoint] ?? paths.chat),
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body)
+      body: body === undefined ? undefined : serialized(body)
     }
   },
   classify: classifyAnthropic

@@ -1,7 +1,7 @@
 import { Redacted } from "effect"
 import { classifyOpenAi } from "./openaiCompatible.ts"
 import { openaiTranslator } from "./openaiTranslator.ts"
-import type { Endpoint, Provider } from "./Provider.ts"
+import { type Endpoint, type Provider, serialized } from "./Provider.ts"
 
 const defaultApiVersion = "2024-10-21"
 
@@ -34,7 +34,7 @@ export const azure: Provider = {
       method: body === undefined ? "GET" : "POST",
       url: `${base}${path}?api-version=${version}`,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body)
+      body: body === undefined ? undefined : serialized(body)
     }
   },
   classify: classifyOpenAi

@@ -3,7 +3,7 @@ import { chatToGemini } from "./gemini/chatToGemini.ts"
 import { classifyGemini } from "./gemini/classifyGemini.ts"
 import { decodeGeminiStream } from "./gemini/decodeGeminiStream.ts"
 import { geminiToChat } from "./gemini/geminiToChat.ts"
-import type { Provider } from "./Provider.ts"
+import { type Provider, serialized } from "./Provider.ts"
 
 const defaultBaseUrl = "https://generativelanguage.googleapis.com/v1beta"
 
@@ -28,7 +28,7 @@ export const gemini: Provider = {
       method: "POST",
       url: `${base}/${resourceOf(target.upstreamModel)}:${method}`,
       headers,
-      body: JSON.stringify(body ?? {})
+      body: serialized(body ?? {})
     }
   },
   classify: classifyGemini

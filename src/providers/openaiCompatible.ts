@@ -6,7 +6,7 @@ import {
   UpstreamUnavailable
 } from "../domain/GatewayError.ts"
 import { openaiTranslator } from "./openaiTranslator.ts"
-import type { Endpoint, ErrorResponse, Provider } from "./Provider.ts"
+import { type Endpoint, type ErrorResponse, type Provider, serialized } from "./Provider.ts"
 import { Predicate, Redacted } from "effect"
 
 const paths: Partial<Record<Endpoint, string>> = {
@@ -89,7 +89,7 @@ export const openaiCompatible = (options: OpenAiCompatibleOptions = {}): Provide
       method: body === undefined ? "GET" : "POST",
       url: base + (paths[endpoint] ?? ""),
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body)
+      body: body === undefined ? undefined : serialized(body)
     }
   },
   classify: classifyOpenAi

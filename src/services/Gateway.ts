@@ -47,6 +47,7 @@ const kindOf = (surface: SurfaceName) =>
 const nothingExcluded: ReadonlySet<string> = new Set()
 
 const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" }
+const jsonHeaders = { "content-type": "application/json" }
 
 /** What one request carries through the pipeline, for its ledger row. */
 interface Flight {
@@ -157,6 +158,20 @@ export class Gateway extends Context.Service<Gateway, {
         }
       }
 
+      /**
+       * An answer's headers, built once: its request id, the key's `x-ratelimit-*` headers, and
+       * `x-sluice-overhead-ms`: time spent in the gateway before sending upstream and after its answer arrived
+       * (for buffered answers, after the body was read), excluding the upstream's own time.
+       */
+      const answerHeaders = (flight: Flight, base: Record<string, string>) => {
+        const headers: Record<string, string> = { ...base, "x-request-id": flight.request.requestId, ...flight.admitted?.ticket.headers }
+        const { attempt } = flight
+        if (attempt !== undefined) {
+          headers["x-sluice-overhead-ms"] = (attempt.sentAt - flight.startedAt + performance.now() - attempt.answeredAt).toFixed(2)
+        }
+        return headers
+      }
+
       const settled = (reported: ChatUsage | undefined, flight: Flight, completionChars: number): Usage =>
         reported !== undefined
           ? { ...reported, source: "reported" }
@@ -196,7 +211,7 @@ export class Gateway extends Context.Service<Gateway, {
             })
           }
         })
-        return Effect.succeed(new Response(stream, { headers: { ...sseHeaders, "x-request-id": flight.request.requestId } }))
+        return Effect.succeed(new Response(stream, { headers: answerHeaders(flight, sseHeaders) }))
       }
 
       const notJson = () => fail(new UpstreamProtocol({ message: "Upstream answered with a body that is not JSON" }))
@@ -205,14 +220,13 @@ export class Gateway extends Context.Service<Gateway, {
         call.readText.pipe(
           Effect.flatMap((text) => {
             attempt.answeredAt = performance.now()
-            const headers = { "content-type": "application/json", "x-request-id": flight.request.requestId }
             const body = text.trim()
             if (!body.startsWith("{") || !body.endsWith("}")) return Effect.fail(notJson())
             const { adapter } = routed.candidate
             if (plan.passthrough && adapter.dialect === "openai") {
               const reported = reportedUsage(body)
               settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)), responseBody: text })
-              return Effect.succeed(new Response(text, { headers }))
+              return Effect.succeed(new Response(text, { headers: answerHeaders(flight, jsonHeaders) }))
             }
             let json: unknown
             try {
@@ -222,7 +236,7 @@ export class Gateway extends Context.Service<Gateway, {
             }
             if (flight.request.surface === "count_tokens") {
               settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "reported" }, responseBody: text })
-              return Effect.succeed(new Response(text, { headers }))
+              return Effect.succeed(new Response(text, { headers: answerHeaders(flight, jsonHeaders) }))
             }
             const chat = adapter.translator.toChat(json)
             if (chat === undefined) {
@@ -230,7 +244,7 @@ export class Gateway extends Context.Service<Gateway, {
             }
             const out = plan.passthrough ? text : JSON.stringify(surfaceOf(flight.request.surface).fromChat(chat, flight.parsed.model))
             settle(flight, routed, { status: 200, usage: settled(chatUsage(chat), flight, 0), responseBody: out })
-            return Effect.succeed(new Response(out, { headers }))
+            return Effect.succeed(new Response(out, { headers: answerHeaders(flight, jsonHeaders) }))
           })
         )
 
@@ -238,7 +252,7 @@ export class Gateway extends Context.Service<Gateway, {
       const countLocally = (flight: Flight, routed: Routed) => {
         const body = JSON.stringify({ input_tokens: estimateTokens(flight.request.text) })
         settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "estimated" }, responseBody: body })
-        return Effect.succeed(new Response(body, { headers: { "content-type": "application/json", "x-request-id": flight.request.requestId } }))
+        return Effect.succeed(new Response(body, { headers: answerHeaders(flight, jsonHeaders) }))
       }
 
       /** One attempt on the leased target: the answer's Response, or why it failed (for the caller to retry or not). */
@@ -263,24 +277,13 @@ export class Gateway extends Context.Service<Gateway, {
                 attempt.answeredAt = performance.now()
                 lease.answered(attempt.answeredAt - attempt.sentAt, answer.response.headers)
                 metrics.upstream({ provider, upstreamKey, latencyMs: attempt.answeredAt - attempt.sentAt, reason: undefined })
-                const response = flight.parsed.stream
+                return flight.parsed.stream
                   ? streamed(flight, routed, planned, answer)
                   : buffered(flight, routed, planned, answer, attempt)
-                return Effect.map(response, withOverhead(flight, attempt))
               })
             )
           })
         )
-      }
-
-      /**
-       * `x-sluice-overhead-ms`: time spent in the gateway before sending upstream and after its answer arrived
-       * (for buffered answers, after the body was read), excluding the upstream's own time.
-       */
-      const withOverhead = (flight: Flight, attempt: Attempt) => (response: Response) => {
-        const overhead = attempt.sentAt - flight.startedAt + performance.now() - attempt.answeredAt
-        response.headers.set("x-sluice-overhead-ms", overhead.toFixed(2))
-        return response
       }
 
       const backoff = (attempt: number) => {
@@ -382,13 +385,6 @@ export class Gateway extends Context.Service<Gateway, {
           })))
         })
 
-      /** The key's `x-ratelimit-*` headers on every answer it gets. */
-      const withKeyHeaders = (flight: Flight) => (response: Response) => {
-        const headers = flight.admitted?.ticket.headers
-        if (headers !== undefined) for (const name in headers) response.headers.set(name, headers[name]!)
-        return response
-      }
-
       const countRefusal = (surface: SurfaceName) => (error: GatewayError) =>
         Effect.sync(() => metrics.refused(surface, error.reason.status))
 
@@ -428,7 +424,6 @@ export class Gateway extends Context.Service<Gateway, {
               : resolved
             return attemptAll(flight, anthropicOnly, (r) => { routed = r })
           }),
-          Effect.map(withKeyHeaders(flight)),
           Effect.onError((cause) =>
             Effect.sync(() => {
               const error = Cause.findErrorOption(cause)

@@ -46,11 +46,21 @@ export class UsageLedger extends Context.Service<UsageLedger, {
         db.$client.prepare(`INSERT INTO requests (${names.join(", ")}) VALUES ${Array(rows).fill(tuple).join(", ")}`)
       const many = statement(multiRow)
       const one = statement(1)
-      const values = (rows: ReadonlyArray<LedgerRow>) => rows.flatMap((row) => keys.map((key) => row[key] ?? null))
+      // One parameter array, refilled for every statement: no per-row arrays to allocate and flatten.
+      const parameters: Array<NonNullable<LedgerRow[keyof LedgerRow]> | null> = []
+      const values = (rows: ReadonlyArray<LedgerRow>, from: number, count: number) => {
+        parameters.length = count * keys.length
+        let p = 0
+        for (let r = from; r < from + count; r++) {
+          const row = rows[r]!
+          for (const key of keys) parameters[p++] = row[key] ?? null
+        }
+        return parameters
+      }
       const insertAll = db.$client.transaction((rows: ReadonlyArray<LedgerRow>) => {
         let i = 0
-        for (; i + multiRow <= rows.length; i += multiRow) many.run(...values(rows.slice(i, i + multiRow)))
-        for (; i < rows.length; i++) one.run(...values([rows[i]!]))
+        for (; i + multiRow <= rows.length; i += multiRow) many.run(...values(rows, i, multiRow))
+        for (; i < rows.length; i++) one.run(...values(rows, i, 1))
       })
 
       // Access lines go out with their batch, in one write, off the request path.

@@ -8,7 +8,8 @@ import type { Routed } from "./Router.ts"
 
 /** The upstream call planned for one request: its body in the adapter's dialect, and whether it passes through. */
 export interface Plan {
-  readonly body: JsonObject
+  /** A string when the client's own JSON goes upstream unchanged. */
+  readonly body: JsonObject | string
   readonly passthrough: boolean
 }
 
@@ -40,8 +41,11 @@ export const planUpstream = (surfaceName: SurfaceName, parsed: ParsedRequest, ro
   const model = routed.target.upstreamModel
   const surface = surfaceOf(surfaceName)
   if (surface.dialect === adapter.dialect) {
-    if (adapter.dialect !== "openai" || !stream) return Effect.succeed({ body: { ...body, model }, passthrough: true })
     const options = Predicate.isObject(body.stream_options) ? body.stream_options : {}
+    const asked = adapter.dialect !== "openai" || !stream || options.include_usage === true
+    // Nothing to change: the client's bytes go as they came (no re-serialization, numbers and key order intact).
+    if (asked && body.model === model) return Effect.succeed({ body: parsed.text, passthrough: true })
+    if (asked) return Effect.succeed({ body: { ...body, model }, passthrough: true })
     return Effect.succeed({ body: { ...body, model, stream_options: { ...options, include_usage: true } }, passthrough: true })
   }
   const canonical = surface.toChat(body)

@@ -136,6 +136,17 @@ describe("chat completions through the openai SDK", () => {
     for (const value of Object.values(received.headers)) expect(value).not.toContain(devKey)
   })
 
+  test("a body whose model needs no renaming goes upstream byte for byte: integers past 2^53, 1.0, key order and spacing kept", async () => {
+    const text = `{ "messages": [{"role":"user","content":"ECHO:ok"}],\n  "seed": 12345678901234567890, "temperature": 1.0, "model": "gpt-4o-mini" }`
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${devKey}`, "content-type": "application/json" },
+      body: text
+    })
+    expect(response.status).toBe(200)
+    expect(upstreamLast().text).toBe(text)
+  })
+
   test("stream without include_usage: every delta in order, finish stop, no usage chunk; the upstream is asked for usage", async () => {
     const id = nextId()
     const prompt = "ECHO:one two three four five"

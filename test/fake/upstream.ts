@@ -50,6 +50,8 @@ export interface Recorded {
   readonly headers: Record<string, string>
   /** Parsed JSON body, the raw text if it is not JSON, undefined if empty. */
   readonly body: unknown
+  /** The body exactly as it arrived. */
+  readonly text: string
   /** Date.now() at arrival. */
   readonly at: number
 }
@@ -220,7 +222,7 @@ export const startFakeUpstream = async (options: FakeUpstreamOptions = {}): Prom
       } catch {
         // keep the raw text
       }
-      requests.push({ method: req.method, path, search: url.search, headers, body, at: Date.now() })
+      requests.push({ method: req.method, path, search: url.search, headers, body, text, at: Date.now() })
       const n = ++seq
       const format = formatOf(path, headers)
 
