@@ -89,13 +89,17 @@ export class Metrics extends Context.Service<Metrics, {
       rateLimited("key").updateUnsafe(0, context)
       active.updateUnsafe(0, context)
 
+      // Gauges a scrape reads (requests in flight) or that rarely change (provider up) are not updated per request.
       let inFlight = 0
+      const upNow = new Map<Metric.Gauge<number>, number>()
       let written = { recorded: 0, writeErrors: 0 }
 
       return Metrics.of({
-        started: () => active.updateUnsafe(++inFlight, context),
+        started: () => {
+          inFlight++
+        },
         settled: (row, routed) => {
-          active.updateUnsafe(--inFlight, context)
+          inFlight--
           const model = routed ? row.model : "-"
           const provider = row.provider ?? "-"
           requests(row.endpoint, model, provider, String(row.status), row.keyName ?? "-").updateUnsafe(1, context)
@@ -110,14 +114,19 @@ export class Metrics extends Context.Service<Metrics, {
         keyRefused: (reason) =>
           (reason === "budget" ? budgetRefusals() : rateLimited("key")).updateUnsafe(1, context),
         refused: (surface, status) => {
-          active.updateUnsafe(--inFlight, context)
+          inFlight--
           requests(surface, "-", "-", String(status), "-").updateUnsafe(1, context)
         },
         upstream: ({ provider, upstreamKey, latencyMs, reason }) => {
           if (latencyMs !== undefined) upstreamLatency(provider).updateUnsafe(latencyMs / 1000, context)
           if (reason?._tag === "UpstreamRateLimited") rateLimited("upstream").updateUnsafe(1, context)
           // A client that hung up or a request the upstream rejected says nothing about the provider's health.
-          providerUp(provider, upstreamKey).updateUnsafe(reason?.retryable && reason._tag !== "UpstreamRateLimited" ? 0 : 1, context)
+          const up = providerUp(provider, upstreamKey)
+          const value = reason?.retryable && reason._tag !== "UpstreamRateLimited" ? 0 : 1
+          if (upNow.get(up) !== value) {
+            upNow.set(up, value)
+            up.updateUnsafe(value, context)
+          }
         },
         resilience: (retried, fellBack) => {
           if (retried > 0) retries().updateUnsafe(retried, context)
@@ -125,6 +134,7 @@ export class Metrics extends Context.Service<Metrics, {
         },
         render: () => {
           const stats = ledger.stats()
+          active.updateUnsafe(inFlight, context)
           queueDepth.updateUnsafe(stats.pending, context)
           ledgerRows.updateUnsafe(stats.recorded - written.recorded, context)
           writeErrors.updateUnsafe(stats.writeErrors - written.writeErrors, context)

@@ -92,6 +92,15 @@ describe("metrics", () => {
     expect(valueOf(await scrape(), "sluice_provider_up", { provider: "fake", key: "#1" })).toBe(1)
   })
 
+  test("sluice_active_requests counts the requests in flight at the scrape", async () => {
+    fake.script("gpt-4o-mini", { latencyMs: 400 }, 2)
+    const slow = [1, 2].map(() => client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "slow" }] }))
+    await waitFor(async () => fake.inFlight() >= 2, "two requests at the upstream")
+    expect(valueOf(await scrape(), "sluice_active_requests")).toBe(2)
+    await Promise.all(slow)
+    expect(valueOf(await scrape(), "sluice_active_requests")).toBe(0)
+  })
+
   test("x-sluice-overhead-ms: the gateway's own time, excluding the upstream's", async () => {
     fake.script("gpt-4o-mini", { latencyMs: 150 }, 1)
     const { response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }).withResponse()
