@@ -13,8 +13,6 @@ import { errorFor, internalError, respond } from "./respond.ts"
 /** A handler as Bun's router calls it; `server` is absent when Elysia hands a request over without one. */
 export type RawRoute = (request: Request, server?: Server<unknown> | null) => Promise<Response>
 
-const decoder = new TextDecoder()
-
 /**
  * One generation route: the body is read raw (never parsed twice) and handed to the Gateway, whose errors are
  * answered in the surface's own error shape. The Gateway's effects need no services (their layer captured
@@ -28,11 +26,11 @@ export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number,
     // A generation may be silent for minutes before its first byte: upstream timeouts govern it, not Bun's.
     server?.timeout(request, 0)
     const requestId = requestIdOf(request.headers)
-    const bytes = await readBody(request, maxBodyBytes)
-    if (bytes === undefined) return errorFor(fail(new PayloadTooLarge({ limit: maxBodyBytes })), requestId, errorBody)
+    const text = await readBody(request, maxBodyBytes)
+    if (text === undefined) return errorFor(fail(new PayloadTooLarge({ limit: maxBodyBytes })), requestId, errorBody)
     const exit = await Effect.runPromiseExit(gateway.handle({
       surface,
-      text: decoder.decode(bytes),
+      text,
       secret: secretOf(request.headers),
       headers: request.headers,
       signal: request.signal,

@@ -1,11 +1,13 @@
+const decoder = new TextDecoder()
+
 /**
- * The request body, or undefined once it exceeds `limit` bytes. A declared Content-Length over the limit is
- * refused before reading; a chunked body is read only up to the limit.
+ * The request body as text, or undefined once it exceeds `limit` bytes. A declared Content-Length over the limit
+ * is refused before reading; a chunked body is read only up to the limit.
  */
-export const readBody = async (request: Request, limit: number): Promise<Uint8Array | undefined> => {
+export const readBody = async (request: Request, limit: number): Promise<string | undefined> => {
   const declared = request.headers.get("content-length")
-  if (declared !== null) return Number(declared) > limit ? undefined : request.bytes()
-  if (request.body === null) return new Uint8Array()
+  if (declared !== null) return Number(declared) > limit ? undefined : request.text()
+  if (request.body === null) return ""
   const chunks: Array<Uint8Array> = []
   let size = 0
   for await (const chunk of request.body) {
@@ -13,5 +15,5 @@ export const readBody = async (request: Request, limit: number): Promise<Uint8Ar
     if (size > limit) return undefined
     chunks.push(chunk)
   }
-  return Buffer.concat(chunks)
+  return decoder.decode(Buffer.concat(chunks))
 }

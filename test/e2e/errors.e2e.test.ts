@@ -292,6 +292,21 @@ describe("body size limit (server.max_body_bytes: 2048)", () => {
     expect(answer.error.code).toBe("request_too_large")
   })
 
+  test("a chunked body within the limit, split inside a multi-byte character, is read whole", async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "ECHO:héllo" }] }))
+    const split = bytes.indexOf(0xc3) + 1
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, split))
+        controller.enqueue(bytes.slice(split))
+        controller.close()
+      }
+    })
+    const response = await fetch(`${small.url}/v1/chat/completions`, { method: "POST", headers: authed("ok-chunked"), body })
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).toBe("héllo")
+  })
+
   test("a body of exactly max_body_bytes + 1 → 413 request_too_large, OpenAI-shaped", async () => {
     const prefix = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"'
     const suffix = '"}]}'
