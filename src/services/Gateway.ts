@@ -216,37 +216,34 @@ export class Gateway extends Context.Service<Gateway, {
 
       const notJson = () => fail(new UpstreamProtocol({ message: "Upstream answered with a body that is not JSON" }))
 
-      const buffered = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall, attempt: Attempt) =>
-        call.readText.pipe(
-          Effect.flatMap((text) => {
-            attempt.answeredAt = performance.now()
-            const body = text.trim()
-            if (!body.startsWith("{") || !body.endsWith("}")) return Effect.fail(notJson())
-            const { adapter } = routed.candidate
-            if (plan.passthrough && adapter.dialect === "openai") {
-              const reported = reportedUsage(body)
-              settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)), responseBody: text })
-              return Effect.succeed(new Response(text, { headers: answerHeaders(flight, jsonHeaders) }))
-            }
-            let json: unknown
-            try {
-              json = JSON.parse(body)
-            } catch {
-              return Effect.fail(notJson())
-            }
-            if (flight.request.surface === "count_tokens") {
-              settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "reported" }, responseBody: text })
-              return Effect.succeed(new Response(text, { headers: answerHeaders(flight, jsonHeaders) }))
-            }
-            const chat = adapter.translator.toChat(json)
-            if (chat === undefined) {
-              return Effect.fail(fail(new UpstreamProtocol({ message: `Upstream answered 200 with a body that is not ${adapter.dialect}'s format` })))
-            }
-            const out = plan.passthrough ? text : JSON.stringify(surfaceOf(flight.request.surface).fromChat(chat, flight.parsed.model))
-            settle(flight, routed, { status: 200, usage: settled(chatUsage(chat), flight, 0), responseBody: out })
-            return Effect.succeed(new Response(out, { headers: answerHeaders(flight, jsonHeaders) }))
-          })
-        )
+      /** A whole answer (its body read) as the client's Response, settled with its usage. */
+      const buffered = (flight: Flight, routed: Routed, plan: Plan, text: string) => {
+        const body = text.trim()
+        if (!body.startsWith("{") || !body.endsWith("}")) return Effect.fail(notJson())
+        const { adapter } = routed.candidate
+        if (plan.passthrough && adapter.dialect === "openai") {
+          const reported = reportedUsage(body)
+          settle(flight, routed, { status: 200, usage: settled(reported, flight, reported ? 0 : generatedChars(body)), responseBody: text })
+          return Effect.succeed(new Response(text, { headers: answerHeaders(flight, jsonHeaders) }))
+        }
+        let json: unknown
+        try {
+          json = JSON.parse(body)
+        } catch {
+          return Effect.fail(notJson())
+        }
+        if (flight.request.surface === "count_tokens") {
+          settle(flight, routed, { status: 200, usage: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, source: "reported" }, responseBody: text })
+          return Effect.succeed(new Response(text, { headers: answerHeaders(flight, jsonHeaders) }))
+        }
+        const chat = adapter.translator.toChat(json)
+        if (chat === undefined) {
+          return Effect.fail(fail(new UpstreamProtocol({ message: `Upstream answered 200 with a body that is not ${adapter.dialect}'s format` })))
+        }
+        const out = plan.passthrough ? text : JSON.stringify(surfaceOf(flight.request.surface).fromChat(chat, flight.parsed.model))
+        settle(flight, routed, { status: 200, usage: settled(chatUsage(chat), flight, 0), responseBody: out })
+        return Effect.succeed(new Response(out, { headers: answerHeaders(flight, jsonHeaders) }))
+      }
 
       /** Anthropic's token count, answered by Anthropic upstreams and estimated locally for every other. */
       const countLocally = (flight: Flight, routed: Routed) => {
@@ -271,15 +268,27 @@ export class Gateway extends Context.Service<Gateway, {
             const upstreamKey = lease.pooled.keyLabel
             const attempt: Attempt = { url: request.url, sentAt: performance.now(), answeredAt: 0 }
             flight.attempt = attempt
-            return upstream.send(routed.candidate, request, flight.request.signal).pipe(
-              Effect.tapError((error) => Effect.sync(() => metrics.upstream({ provider, upstreamKey, latencyMs: undefined, reason: error.reason }))),
-              Effect.flatMap((answer) => {
+            const unanswered = <A>(call: Effect.Effect<A, GatewayError>) =>
+              Effect.tapError(call, (error) => Effect.sync(() => metrics.upstream({ provider, upstreamKey, latencyMs: undefined, reason: error.reason })))
+            const answered = (headersAt: number, headers: Headers) => {
+              attempt.answeredAt = headersAt
+              lease.answered(headersAt - attempt.sentAt, headers)
+              metrics.upstream({ provider, upstreamKey, latencyMs: headersAt - attempt.sentAt, reason: undefined })
+            }
+            if (flight.parsed.stream) {
+              return unanswered(upstream.send(routed.candidate, request, flight.request.signal)).pipe(
+                Effect.flatMap((call) => {
+                  answered(performance.now(), call.response.headers)
+                  return streamed(flight, routed, planned, call)
+                })
+              )
+            }
+            return unanswered(upstream.read(routed.candidate, request, flight.request.signal)).pipe(
+              Effect.flatMap(({ response, text, headersAt }) => {
+                answered(headersAt, response.headers)
+                // The overhead header counts a buffered answer's gateway time from the end of its body.
                 attempt.answeredAt = performance.now()
-                lease.answered(attempt.answeredAt - attempt.sentAt, answer.response.headers)
-                metrics.upstream({ provider, upstreamKey, latencyMs: attempt.answeredAt - attempt.sentAt, reason: undefined })
-                return flight.parsed.stream
-                  ? streamed(flight, routed, planned, answer)
-                  : buffered(flight, routed, planned, answer, attempt)
+                return buffered(flight, routed, planned, text)
               })
             )
           })

@@ -36,8 +36,7 @@ export class Prober extends Context.Service<Prober, {
           target: { provider: settings, key: keyIndex === undefined ? undefined : provider.keys[keyIndex]!.key, upstreamModel: "" },
           clientHeaders: new Headers()
         })
-        return upstream.send(candidate, request, AbortSignal.timeout(timeoutMs)).pipe(
-          Effect.flatMap((call) => call.readText),
+        return upstream.read(candidate, request, AbortSignal.timeout(timeoutMs)).pipe(
           Effect.match({
             onSuccess: () => pool.probed(provider, keyIndex, undefined),
             onFailure: (error) => pool.probed(provider, keyIndex, error.message)

@@ -20,8 +20,14 @@ export interface UpstreamCall {
   readonly totalTimedOut: () => boolean
   /** The answer has been read to its end: the total timeout stops. */
   readonly finished: () => void
-  /** The whole body, within the idle timeout: a body that stalls fails as a timeout, not a hang. */
-  readonly readText: Effect.Effect<string, GatewayError>
+}
+
+/** A 2xx upstream answer read to its end. */
+export interface UpstreamAnswer {
+  readonly response: Response
+  readonly text: string
+  /** `performance.now()` when its headers arrived. */
+  readonly headersAt: number
 }
 
 type AbortCause = "client" | "timeout" | "total" | "connect"
@@ -33,6 +39,11 @@ const warmMs = 30_000
 export class Upstream extends Context.Service<Upstream, {
   /** `request` comes from the candidate's adapter (`toRequest`); its `classify` reads non-2xx answers. */
   readonly send: (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => Effect.Effect<UpstreamCall, GatewayError>
+  /**
+   * The same exchange with the whole body read in the same step, within the idle timeout: a body that stalls
+   * fails as a timeout, not a hang.
+   */
+  readonly read: (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => Effect.Effect<UpstreamAnswer, GatewayError>
 }>()("sluice/services/Upstream") {
   /** `reachable` checks a TCP connection (replaceable in tests: a loopback connect never times out). */
   static readonly layerWith = (reachable: typeof tcpReachable) => Layer.effect(
@@ -58,18 +69,31 @@ export class Upstream extends Context.Service<Upstream, {
         return check
       }
 
-      const send = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => {
+      /** What a 2xx answer is handed: the exchange's own controls, to read or relay the body with. */
+      interface Exchange {
+        readonly abort: (cause: AbortCause) => void
+        readonly idleTimeoutMs: number
+        readonly finished: () => void
+        readonly totalTimedOut: () => boolean
+        readonly failure: (cause: unknown, timeout: string) => GatewayError
+      }
+
+      /** One upstream exchange up to its 2xx headers, which `onOk` takes from there (resuming the request once). */
+      const exchange = <A>(
+        candidate: Candidate,
+        request: UpstreamRequest,
+        signal: AbortSignal,
+        onOk: (response: Response, exchange: Exchange, resume: (effect: Effect.Effect<A, GatewayError>) => void) => void
+      ) => {
         const { provider, adapter } = candidate
         const timeoutMs = provider.timeoutMs ?? server.upstreamTimeoutMs
         const controller = new AbortController()
         const abort = (cause: AbortCause) => controller.abort(cause)
         const onClientAbort = () => abort("client")
-        const idleTimeoutMs = provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs
         const totalTimeoutMs = provider.totalTimeoutMs ?? server.totalTimeoutMs
         const connectTimeoutMs = provider.connectTimeoutMs ?? server.connectTimeoutMs
         // The whole exchange, headers to last byte; cleared when the answer has been read.
         const total = totalTimeoutMs === undefined ? undefined : setTimeout(abort, totalTimeoutMs, "total")
-        const finished = () => clearTimeout(total)
         /** Why the exchange failed: our own abort (client gone, timeout) or the network. */
         const failure = (cause: unknown, timeout: string) => {
           const reason = controller.signal.reason
@@ -88,20 +112,15 @@ export class Upstream extends Context.Service<Upstream, {
               })
           )
         }
-        const readText = (response: Response) =>
-          Effect.callback<string, GatewayError>((resume) => {
-            const timer = setTimeout(abort, idleTimeoutMs, "timeout")
-            response.text().then(
-              (text) => resume(Effect.succeed(text)),
-              (cause: unknown) => resume(Effect.fail(failure(cause, `Upstream '${provider.name}' stalled sending its response`)))
-            ).finally(() => {
-              clearTimeout(timer)
-              finished()
-            })
-            return Effect.sync(() => abort("client"))
-          })
+        const controls: Exchange = {
+          abort,
+          idleTimeoutMs: provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs,
+          finished: () => clearTimeout(total),
+          totalTimedOut: () => controller.signal.reason === "total",
+          failure
+        }
 
-        return Effect.callback<UpstreamCall, GatewayError>((resume) => {
+        return Effect.callback<A, GatewayError>((resume) => {
           if (signal.aborted) return resume(Effect.fail(fail(new ClientClosed())))
           signal.addEventListener("abort", onClientAbort, { once: true })
           const timer = setTimeout(abort, timeoutMs, "timeout")
@@ -127,24 +146,17 @@ export class Upstream extends Context.Service<Upstream, {
               heardAt.set(provider.name, Date.now())
               if (response.ok) {
                 clearTimeout(timer)
-                return resume(Effect.succeed({
-                  response,
-                  abort: () => abort("client"),
-                  idleTimeoutMs,
-                  totalTimedOut: () => controller.signal.reason === "total",
-                  finished,
-                  readText: readText(response)
-                }))
+                return onOk(response, controls, resume)
               }
               const text = await response.text().catch(() => "")
               clearTimeout(timer)
-              finished()
+              controls.finished()
               resume(Effect.fail(fail(adapter.classify({ status: response.status, body: text, headers: response.headers }))))
             },
             (cause: unknown) => {
               answered = true
               clearTimeout(timer)
-              finished()
+              controls.finished()
               resume(Effect.fail(failure(cause, `Upstream '${provider.name}' did not answer within ${timeoutMs} ms`)))
             }
           )
@@ -152,7 +164,25 @@ export class Upstream extends Context.Service<Upstream, {
         })
       }
 
-      return Upstream.of({ send })
+      const send = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) =>
+        exchange<UpstreamCall>(candidate, request, signal, (response, { abort, idleTimeoutMs, totalTimedOut, finished }, resume) =>
+          resume(Effect.succeed({ response, abort: () => abort("client"), idleTimeoutMs, totalTimedOut, finished }))
+        )
+
+      const read = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) =>
+        exchange<UpstreamAnswer>(candidate, request, signal, (response, { abort, idleTimeoutMs, finished, failure }, resume) => {
+          const headersAt = performance.now()
+          const timer = setTimeout(abort, idleTimeoutMs, "timeout")
+          response.text().then(
+            (text) => resume(Effect.succeed({ response, text, headersAt })),
+            (cause: unknown) => resume(Effect.fail(failure(cause, `Upstream '${candidate.provider.name}' stalled sending its response`)))
+          ).finally(() => {
+            clearTimeout(timer)
+            finished()
+          })
+        })
+
+      return Upstream.of({ send, read })
     })
   )
 

@@ -42,8 +42,7 @@ const send = (upstream: Upstream["Service"], name: string) => {
     target: { provider: target.settings, key: undefined, upstreamModel: name },
     clientHeaders: new Headers()
   })
-  const answered: Effect.Effect<"answered" | GatewayError> = upstream.send(target, request, new AbortController().signal).pipe(
-    Effect.flatMap((call) => call.readText),
+  const answered: Effect.Effect<"answered" | GatewayError> = upstream.read(target, request, new AbortController().signal).pipe(
     Effect.as("answered" as const),
     Effect.catch((error) => Effect.succeed(error))
   )
