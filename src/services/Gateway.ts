@@ -271,14 +271,14 @@ export class Gateway extends Context.Service<Gateway, {
             const unanswered = <A>(call: Effect.Effect<A, GatewayError>) =>
               Effect.tapError(call, (error) => Effect.sync(() => metrics.upstream({ provider, upstreamKey, latencyMs: undefined, reason: error.reason })))
             const answered = (headersAt: number, headers: Headers) => {
-              attempt.answeredAt = headersAt
               lease.answered(headersAt - attempt.sentAt, headers)
               metrics.upstream({ provider, upstreamKey, latencyMs: headersAt - attempt.sentAt, reason: undefined })
             }
             if (flight.parsed.stream) {
               return unanswered(upstream.send(routed.candidate, request, flight.request.signal)).pipe(
                 Effect.flatMap((call) => {
-                  answered(performance.now(), call.response.headers)
+                  attempt.answeredAt = performance.now()
+                  answered(attempt.answeredAt, call.response.headers)
                   return streamed(flight, routed, planned, call)
                 })
               )

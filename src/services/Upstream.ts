@@ -32,6 +32,15 @@ export interface UpstreamAnswer {
 
 type AbortCause = "client" | "timeout" | "total" | "connect"
 
+/** What a 2xx answer is handed: the exchange's own controls, to read or relay the body with. */
+interface Exchange {
+  readonly abort: (cause: AbortCause) => void
+  readonly idleTimeoutMs: number
+  readonly finished: () => void
+  readonly totalTimedOut: () => boolean
+  readonly failure: (cause: unknown, timeout: string) => GatewayError
+}
+
 /** An upstream heard from this recently has pooled connections: no connect check. */
 const warmMs = 30_000
 
@@ -67,15 +76,6 @@ export class Upstream extends Context.Service<Upstream, {
           void check.finally(() => checks.delete(name))
         }
         return check
-      }
-
-      /** What a 2xx answer is handed: the exchange's own controls, to read or relay the body with. */
-      interface Exchange {
-        readonly abort: (cause: AbortCause) => void
-        readonly idleTimeoutMs: number
-        readonly finished: () => void
-        readonly totalTimedOut: () => boolean
-        readonly failure: (cause: unknown, timeout: string) => GatewayError
       }
 
       /** One upstream exchange up to its 2xx headers, which `onOk` takes from there (resuming the request once). */
