@@ -18,7 +18,8 @@ export const corsPolicy = (config: CorsConfig): CorsPolicy => {
   const name = (headers: Headers, origin: string) => {
     headers.set("access-control-allow-origin", any ? "*" : origin)
     headers.set("access-control-expose-headers", exposed)
-    if (!any) headers.append("vary", "Origin")
+    // Idempotent: a response may pass both the generation route's own decoration and the Elysia hook.
+    if (!any && !/\borigin\b/i.test(headers.get("vary") ?? "")) headers.append("vary", "Origin")
   }
   return {
     preflight: (request) => {

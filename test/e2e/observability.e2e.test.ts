@@ -194,6 +194,19 @@ describe("CORS", () => {
   })
 })
 
+describe("CORS on a path Elysia serves for a generation route", () => {
+  test("a trailing-slash generation path names the origin once", async () => {
+    const response = await fetch(`${gateway.baseURL}/chat/completions/`, {
+      method: "POST",
+      headers: { origin: "https://app.example", authorization: `Bearer ${devKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] })
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get("vary")).toBe("Origin")
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example")
+  })
+})
+
 describe("admin API off and SIGHUP", () => {
   test("without server.admin_key the admin API answers 403; SIGHUP reloads when file watching is off", async () => {
     const quiet = await startGateway({ config: config(), server: "watch_config: false", env: { LOG_LEVEL: "warn" } })
