@@ -1,6 +1,7 @@
 import type { Redacted } from "effect"
 import type { ChatRequest, ChatResponse, StreamDecoder, Translated } from "../domain/Chat.ts"
 import type { Reason } from "../domain/GatewayError.ts"
+import type { HeaderReader } from "../domain/HeaderReader.ts"
 
 export type JsonObject = { [key: string]: unknown }
 
@@ -51,7 +52,7 @@ export interface UpstreamRequest {
 export interface ErrorResponse {
   readonly status: number
   readonly body: string
-  readonly headers: Headers
+  readonly headers: HeaderReader
 }
 
 /** Canonical (OpenAI chat) ⇄ an upstream dialect: pure functions (identity-like for the `openai` dialect). */

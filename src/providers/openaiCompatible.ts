@@ -1,3 +1,4 @@
+import type { HeaderReader } from "../domain/HeaderReader.ts"
 import type { Reason } from "../domain/GatewayError.ts"
 import {
   UpstreamProtocol,
@@ -17,7 +18,7 @@ const paths: Partial<Record<Endpoint, string>> = {
 }
 
 /** `retry-after` in seconds or as an HTTP date, or OpenAI's `retry-after-ms`. */
-export const retryAfterMs = (headers: Headers): number | null => {
+export const retryAfterMs = (headers: HeaderReader): number | null => {
   const ms = Number(headers.get("retry-after-ms"))
   if (ms > 0) return ms
   const value = headers.get("retry-after")?.trim()

@@ -2,6 +2,7 @@ import { Cause, Context, Effect, Layer, Predicate, Result } from "effect"
 import type { LedgerRow } from "../db/schema.ts"
 import { AppConfig } from "../Config.ts"
 import { capBytes } from "../domain/capBytes.ts"
+import type { HeaderReader } from "../domain/HeaderReader.ts"
 import { estimateTokens } from "../domain/estimateTokens.ts"
 import { fail, type GatewayError, RateLimited, UpstreamProtocol } from "../domain/GatewayError.ts"
 import { maxTokensOf } from "../domain/maxTokensOf.ts"
@@ -270,7 +271,7 @@ export class Gateway extends Context.Service<Gateway, {
             flight.attempt = attempt
             const unanswered = <A>(call: Effect.Effect<A, GatewayError>) =>
               Effect.tapError(call, (error) => Effect.sync(() => metrics.upstream({ provider, upstreamKey, latencyMs: undefined, reason: error.reason })))
-            const answered = (headersAt: number, headers: Headers) => {
+            const answered = (headersAt: number, headers: HeaderReader) => {
               lease.answered(headersAt - attempt.sentAt, headers)
               metrics.upstream({ provider, upstreamKey, latencyMs: headersAt - attempt.sentAt, reason: undefined })
             }

@@ -9,6 +9,7 @@ import { rateLimitHeaders, reportsExhaustion } from "../domain/pool/rateLimitHea
 import type { Picker, TargetView } from "../domain/pool/strategies/Picker.ts"
 import type { Candidate } from "../domain/routingTable.ts"
 import type { Target } from "../providers/Provider.ts"
+import type { HeaderReader } from "../domain/HeaderReader.ts"
 
 /** One upstream key of a candidate: what an attempt is sent to. */
 export interface PoolTarget {
@@ -26,9 +27,9 @@ export interface PoolTarget {
 export interface Lease {
   readonly pooled: PoolTarget
   /** The attempt got an answer: its latency (to the response headers) and the upstream's rate-limit headers. */
-  readonly answered: (latencyMs: number, headers: Headers) => void
+  readonly answered: (latencyMs: number, headers: HeaderReader) => void
   /** The attempt failed before any answer reached the client. */
-  readonly failed: (reason: Reason, headers: Headers | undefined) => void
+  readonly failed: (reason: Reason, headers: HeaderReader | undefined) => void
   /** The answer ended (stream end or body read): frees the capacity and corrects the token count. */
   readonly released: (outcome: {
     /** The request's final status: a 5xx counts against the target, a client that left (499) or a 4xx does not. */
@@ -188,7 +189,7 @@ export class ProviderPool extends Context.Service<ProviderPool, {
       const lease = (pooled: PoolTarget, state: KeyState, tokens: number): Lease => {
         let open = true
         const noteError = (message: string) => noteErrorOf(state, message)
-        const learn = (headers: Headers | undefined) => {
+        const learn = (headers: HeaderReader | undefined) => {
           if (headers !== undefined) state.windows.learn(Date.now(), rateLimitHeaders(headers, Date.now()))
         }
         return {

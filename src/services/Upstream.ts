@@ -8,12 +8,14 @@ import {
   UpstreamUnavailable
 } from "../domain/GatewayError.ts"
 import type { Candidate } from "../domain/routingTable.ts"
+import { http1Fetch } from "../net/http1Fetch.ts"
 import { type Reachability, tcpReachable } from "../net/tcpReachable.ts"
 import type { UpstreamRequest } from "../providers/Provider.ts"
+import type { UpstreamResponse } from "../net/UpstreamResponse.ts"
 
 /** A 2xx upstream answer whose body is still unread, and the way to abandon it. */
 export interface UpstreamCall {
-  readonly response: Response
+  readonly response: UpstreamResponse
   readonly abort: () => void
   readonly idleTimeoutMs: number
   /** Whether the exchange was cut for running past its total timeout. */
@@ -24,7 +26,7 @@ export interface UpstreamCall {
 
 /** A 2xx upstream answer read to its end. */
 export interface UpstreamAnswer {
-  readonly response: Response
+  readonly response: UpstreamResponse
   readonly text: string
   /** `performance.now()` when its headers arrived. */
   readonly headersAt: number
@@ -44,6 +46,10 @@ interface Exchange {
 /** An upstream heard from this recently has pooled connections: no connect check. */
 const warmMs = 30_000
 
+/** Bun's fetch honours these; our own client does not speak to proxies. */
+const proxyVariables = ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]
+const proxied = (env: Record<string, string | undefined>) => proxyVariables.some((name) => (env[name] ?? "") !== "")
+
 /** The only place that does network I/O. Client disconnects and timeouts abort the upstream request at once. */
 export class Upstream extends Context.Service<Upstream, {
   /** `request` comes from the candidate's adapter (`toRequest`); its `classify` reads non-2xx answers. */
@@ -54,8 +60,11 @@ export class Upstream extends Context.Service<Upstream, {
    */
   readonly read: (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => Effect.Effect<UpstreamAnswer, GatewayError>
 }>()("sluice/services/Upstream") {
-  /** `reachable` checks a TCP connection (replaceable in tests: a loopback connect never times out). */
-  static readonly layerWith = (reachable: typeof tcpReachable) => Layer.effect(
+  /**
+   * `reachable` checks a TCP connection (replaceable in tests: a loopback connect never times out). Requests go
+   * out through `http1Fetch`, or through Bun's fetch when `viaFetch` (a proxy is configured in the environment).
+   */
+  static readonly layerWith = (reachable: typeof tcpReachable, viaFetch = proxied(process.env)) => Layer.effect(
     Upstream,
     Effect.gen(function*() {
       const { server } = yield* AppConfig
@@ -83,7 +92,9 @@ export class Upstream extends Context.Service<Upstream, {
         candidate: Candidate,
         request: UpstreamRequest,
         signal: AbortSignal,
-        onOk: (response: Response, exchange: Exchange, resume: (effect: Effect.Effect<A, GatewayError>) => void) => void
+        /** Whether to offer a compressed answer: for whole answers, not for streams. */
+        compressed: boolean,
+        onOk: (response: UpstreamResponse, exchange: Exchange, resume: (effect: Effect.Effect<A, GatewayError>) => void) => void
       ) => {
         const { provider, adapter } = candidate
         const timeoutMs = provider.timeoutMs ?? server.upstreamTimeoutMs
@@ -124,16 +135,25 @@ export class Upstream extends Context.Service<Upstream, {
           if (signal.aborted) return resume(Effect.fail(fail(new ClientClosed())))
           signal.addEventListener("abort", onClientAbort, { once: true })
           const timer = setTimeout(abort, timeoutMs, "timeout")
-          const init: RequestInit & { tls?: { rejectUnauthorized: boolean } } = {
+          const fetchInit = (): RequestInit & { tls?: { rejectUnauthorized: boolean } } => ({
             method: request.method,
             headers: request.headers,
             body: request.body,
             signal: controller.signal,
             ...(provider.tlsVerify ? {} : { tls: { rejectUnauthorized: false } })
-          }
+          })
           const answer = adapter.serve !== undefined
-            ? adapter.serve(new Request(request.url, init))
-            : fetch(request.url, init)
+            ? adapter.serve(new Request(request.url, fetchInit()))
+            : viaFetch
+            ? fetch(request.url, fetchInit())
+            : http1Fetch(request.url, {
+              method: request.method,
+              headers: request.headers,
+              body: request.body,
+              signal: controller.signal,
+              tlsVerify: provider.tlsVerify,
+              compressed
+            })
           let answered = false
           if (adapter.serve === undefined) {
             connectCheck(provider.name, request.url, connectTimeoutMs)?.then((outcome) => {
@@ -165,12 +185,12 @@ export class Upstream extends Context.Service<Upstream, {
       }
 
       const send = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) =>
-        exchange<UpstreamCall>(candidate, request, signal, (response, { abort, idleTimeoutMs, totalTimedOut, finished }, resume) =>
+        exchange<UpstreamCall>(candidate, request, signal, false, (response, { abort, idleTimeoutMs, totalTimedOut, finished }, resume) =>
           resume(Effect.succeed({ response, abort: () => abort("client"), idleTimeoutMs, totalTimedOut, finished }))
         )
 
       const read = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) =>
-        exchange<UpstreamAnswer>(candidate, request, signal, (response, { abort, idleTimeoutMs, finished, failure }, resume) => {
+        exchange<UpstreamAnswer>(candidate, request, signal, true, (response, { abort, idleTimeoutMs, finished, failure }, resume) => {
           const headersAt = performance.now()
           const timer = setTimeout(abort, idleTimeoutMs, "timeout")
           response.text().then(

@@ -73,3 +73,18 @@ describe("Upstream: connect timeout", () => {
     expect(checks).toHaveLength(1)
   })
 })
+
+describe("Upstream: the HTTP client", () => {
+  const viaFetch = (on: boolean) => {
+    const config = testConfig({ server: testServer })
+    return Effect.runSync(Effect.provide(Effect.gen(function*() { return yield* Upstream }), Upstream.layerWith(() => Promise.resolve("open"), on).pipe(Layer.provide(Layer.succeed(AppConfig, config)))))
+  }
+
+  test("requests go out through the gateway's own HTTP/1.1 client, or through Bun's fetch when a proxy is configured", async () => {
+    expect(await send(viaFetch(false), "direct")).toBe("answered")
+    // Bun's fetch names itself; the gateway's client sends only what the adapter asked for.
+    expect(fake.last()?.headers["user-agent"]).toBeUndefined()
+    expect(await send(viaFetch(true), "proxied")).toBe("answered")
+    expect(fake.last()?.headers["user-agent"]).toStartWith("Bun/")
+  })
+})

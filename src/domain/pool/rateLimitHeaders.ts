@@ -1,3 +1,5 @@
+import type { HeaderReader } from "../HeaderReader.ts"
+
 /** Rate limit state an upstream reported on a response; durations in ms from the response. */
 export interface ObservedLimits {
   readonly limitRequests?: number | undefined
@@ -50,7 +52,7 @@ interface AnthropicLimit {
  * What a response's headers say of the upstream's limits: OpenAI's `x-ratelimit-*`, Anthropic's
  * `anthropic-ratelimit-*` and `retry-after` / `retry-after-ms`. Unparseable values are left out.
  */
-export const rateLimitHeaders = (headers: Headers, now: number): ObservedLimits => {
+export const rateLimitHeaders = (headers: HeaderReader, now: number): ObservedLimits => {
   const read = <A>(name: string, parse: (text: string) => A | undefined): A | undefined => {
     const text = headers.get(name)?.trim()
     return text === undefined ? undefined : parse(text)
@@ -85,7 +87,7 @@ export const rateLimitHeaders = (headers: Headers, now: number): ObservedLimits 
 const anthropicRemaining = ["requests", "tokens", "input-tokens", "output-tokens"].map((kind) => `anthropic-ratelimit-${kind}-remaining`)
 
 /** Whether the headers say a request or token budget is used up (a count of 0 remaining), in either naming. */
-export const reportsExhaustion = (headers: Headers): boolean => {
+export const reportsExhaustion = (headers: HeaderReader): boolean => {
   const requests = headers.get("x-ratelimit-remaining-requests")
   const tokens = headers.get("x-ratelimit-remaining-tokens")
   if (requests !== null || tokens !== null) return requests?.trim() === "0" || tokens?.trim() === "0"

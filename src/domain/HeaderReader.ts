@@ -1,0 +1,4 @@
+/** What the gateway reads from an upstream's headers: `Headers` satisfies it, and so does the HTTP/1.1 client's lazy view. */
+export interface HeaderReader {
+  readonly get: (name: string) => string | null
+}
