@@ -185,7 +185,10 @@ export class Gateway extends Context.Service<Gateway, {
 
       const streamed = (flight: Flight, routed: Routed, plan: Plan, call: UpstreamCall) => {
         const body = call.response.body
-        if (body === null) return Effect.fail(fail(new UpstreamProtocol({ message: "Upstream sent an empty stream" })))
+        if (body === null) {
+          call.finished()
+          return Effect.fail(fail(new UpstreamProtocol({ message: "Upstream sent an empty stream" })))
+        }
         const { adapter } = routed.candidate
         const options = flight.parsed.body.stream_options
         const includeUsage = Predicate.isObject(options) && options.include_usage === true

@@ -10,6 +10,7 @@ import {
 import type { Candidate } from "../domain/routingTable.ts"
 import { http1Fetch } from "../net/http1Fetch.ts"
 import { type Reachability, tcpReachable } from "../net/tcpReachable.ts"
+import { watchAbort } from "../net/watchAbort.ts"
 import type { UpstreamRequest } from "../providers/Provider.ts"
 import type { UpstreamResponse } from "../net/UpstreamResponse.ts"
 
@@ -105,6 +106,8 @@ export class Upstream extends Context.Service<Upstream, {
         const connectTimeoutMs = provider.connectTimeoutMs ?? server.connectTimeoutMs
         // The whole exchange, headers to last byte; cleared when the answer has been read.
         const total = totalTimeoutMs === undefined ? undefined : setTimeout(abort, totalTimeoutMs, "total")
+        // The client's hang-up aborts the exchange until its answer has been read.
+        const client = watchAbort(signal, onClientAbort)
         /** Why the exchange failed: our own abort (client gone, timeout) or the network. */
         const failure = (cause: unknown, timeout: string) => {
           const reason = controller.signal.reason
@@ -126,14 +129,19 @@ export class Upstream extends Context.Service<Upstream, {
         const controls: Exchange = {
           abort,
           idleTimeoutMs: provider.streamIdleTimeoutMs ?? server.streamIdleTimeoutMs,
-          finished: () => clearTimeout(total),
+          finished: () => {
+            clearTimeout(total)
+            client.stop()
+          },
           totalTimedOut: () => controller.signal.reason === "total",
           failure
         }
 
         return Effect.callback<A, GatewayError>((resume) => {
-          if (signal.aborted) return resume(Effect.fail(fail(new ClientClosed())))
-          signal.addEventListener("abort", onClientAbort, { once: true })
+          if (signal.aborted) {
+            controls.finished()
+            return resume(Effect.fail(fail(new ClientClosed())))
+          }
           const timer = setTimeout(abort, timeoutMs, "timeout")
           const fetchInit = (): RequestInit & { tls?: { rejectUnauthorized: boolean } } => ({
             method: request.method,
