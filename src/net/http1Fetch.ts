@@ -1,4 +1,5 @@
 import type { Socket } from "bun"
+import type { Abort } from "./Abort.ts"
 import { Http1Response } from "./Http1Response.ts"
 import { RawHeaders } from "./RawHeaders.ts"
 import type { UpstreamResponse } from "./UpstreamResponse.ts"
@@ -8,7 +9,7 @@ export interface Http1Init {
   readonly method: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: string | undefined
-  readonly signal: AbortSignal
+  readonly abort: Abort
   /** Whether an https upstream's certificate is verified. */
   readonly tlsVerify: boolean
   /** Whether to offer gzip and deflate: worth it for whole answers, not for streams relayed as they arrive. */
@@ -137,7 +138,7 @@ const requestText = (origin: Origin, init: Http1Init): { readonly payload: strin
  */
 export const http1Fetch = (url: string, init: Http1Init): Promise<UpstreamResponse> =>
   new Promise<UpstreamResponse>((resolve, reject) => {
-    if (init.signal.aborted) return reject(init.signal.reason)
+    if (init.abort.aborted) return reject(init.abort.reason)
     const origin = originFor(url, init.tlsVerify)
     const { payload, bytes } = requestText(origin, init)
     const exchange: Exchange = {
@@ -158,7 +159,7 @@ export const http1Fetch = (url: string, init: Http1Init): Promise<UpstreamRespon
       answered: false,
       connection: undefined
     }
-    init.signal.addEventListener("abort", exchange.onAbort, { once: true })
+    init.abort.listen(exchange.onAbort)
     start(exchange)
   })
 
@@ -248,7 +249,7 @@ const handlers = {
 /** The connection ended while an exchange was on it. */
 const closed = (connection: Connection, exchange: Exchange, error: Error | undefined) => {
   if (exchange.phase === Phase.UntilClose) return finish(connection, exchange, false)
-  if (connection.reused && !exchange.received && !exchange.retried && !exchange.init.signal.aborted) {
+  if (connection.reused && !exchange.received && !exchange.retried && !exchange.init.abort.aborted) {
     // A kept-alive connection the server had closed before our request reached it: once more, on a new one.
     connection.exchange = undefined
     exchange.retried = true
@@ -263,20 +264,20 @@ const fail = (connection: Connection, exchange: Exchange, cause: unknown) => {
   connection.exchange = undefined
   connection.closed = true
   connection.socket?.terminate()
-  exchange.init.signal.removeEventListener("abort", exchange.onAbort)
+  exchange.init.abort.listen(undefined)
   if (exchange.answered) exchange.body?.error(cause)
   else exchange.reject(cause)
 }
 
 const abort = (exchange: Exchange) => {
-  if (exchange.connection !== undefined) fail(exchange.connection, exchange, exchange.init.signal.reason)
+  if (exchange.connection !== undefined) fail(exchange.connection, exchange, exchange.init.abort.reason)
 }
 
 /** The answer is complete: the body ends, and the connection goes back to the pool when it can be reused. */
 const finish = (connection: Connection, exchange: Exchange, leftover: boolean) => {
   exchange.phase = Phase.Done
   connection.exchange = undefined
-  exchange.init.signal.removeEventListener("abort", exchange.onAbort)
+  exchange.init.abort.listen(undefined)
   exchange.body?.close()
   const socket = connection.socket
   if (socket === undefined) return

@@ -8,6 +8,7 @@ import {
   UpstreamUnavailable
 } from "../domain/GatewayError.ts"
 import type { Candidate } from "../domain/routingTable.ts"
+import { Abort } from "../net/Abort.ts"
 import { http1Fetch } from "../net/http1Fetch.ts"
 import { type Reachability, tcpReachable } from "../net/tcpReachable.ts"
 import { watchAbort } from "../net/watchAbort.ts"
@@ -99,8 +100,8 @@ export class Upstream extends Context.Service<Upstream, {
       ) => {
         const { provider, adapter } = candidate
         const timeoutMs = provider.timeoutMs ?? server.upstreamTimeoutMs
-        const controller = new AbortController()
-        const abort = (cause: AbortCause) => controller.abort(cause)
+        const aborted = new Abort()
+        const abort = (cause: AbortCause) => aborted.abort(cause)
         const onClientAbort = () => abort("client")
         const totalTimeoutMs = provider.totalTimeoutMs ?? server.totalTimeoutMs
         const connectTimeoutMs = provider.connectTimeoutMs ?? server.connectTimeoutMs
@@ -110,7 +111,7 @@ export class Upstream extends Context.Service<Upstream, {
         const client = watchAbort(signal, onClientAbort)
         /** Why the exchange failed: our own abort (client gone, timeout) or the network. */
         const failure = (cause: unknown, timeout: string) => {
-          const reason = controller.signal.reason
+          const reason = aborted.reason
           return fail(
             reason === "client"
               ? new ClientClosed()
@@ -133,7 +134,7 @@ export class Upstream extends Context.Service<Upstream, {
             clearTimeout(total)
             client.stop()
           },
-          totalTimedOut: () => controller.signal.reason === "total",
+          totalTimedOut: () => aborted.reason === "total",
           failure
         }
 
@@ -147,7 +148,7 @@ export class Upstream extends Context.Service<Upstream, {
             method: request.method,
             headers: request.headers,
             body: request.body,
-            signal: controller.signal,
+            signal: aborted.signal(),
             ...(provider.tlsVerify ? {} : { tls: { rejectUnauthorized: false } })
           })
           const answer = adapter.serve !== undefined
@@ -158,7 +159,7 @@ export class Upstream extends Context.Service<Upstream, {
               method: request.method,
               headers: request.headers,
               body: request.body,
-              signal: controller.signal,
+              abort: aborted,
               tlsVerify: provider.tlsVerify,
               compressed
             })

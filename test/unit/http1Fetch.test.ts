@@ -1,6 +1,7 @@
 import type { Socket, TCPSocketListener } from "bun"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { gzipSync } from "node:zlib"
+import { Abort } from "../../src/net/Abort.ts"
 import { http1Fetch, type Http1Init } from "../../src/net/http1Fetch.ts"
 
 /**
@@ -67,7 +68,7 @@ const init = (overrides: Partial<Http1Init> = {}): Http1Init => ({
   method: "POST",
   headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
   body: "{\"model\":\"m\"}",
-  signal: new AbortController().signal,
+  abort: new Abort(),
   tlsVerify: true,
   compressed: false,
   ...overrides
@@ -192,8 +193,8 @@ describe("http1Fetch", () => {
 
   test("an abort before the answer closes the connection and rejects; after it, the body fails", async () => {
     scripts.set("/hang", { pieces: [] })
-    const controller = new AbortController()
-    const pending = http1Fetch(`${base()}/hang`, init({ signal: controller.signal }))
+    const controller = new Abort()
+    const pending = http1Fetch(`${base()}/hang`, init({ abort: controller }))
     await Bun.sleep(20)
     const before = openSockets().length
     controller.abort("client")
@@ -202,8 +203,8 @@ describe("http1Fetch", () => {
     expect(openSockets().length).toBe(before - 1)
 
     scripts.set("/slowbody", { pieces: ["HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", "3\r\none\r\n"] })
-    const midway = new AbortController()
-    const response = await http1Fetch(`${base()}/slowbody`, init({ signal: midway.signal }))
+    const midway = new Abort()
+    const response = await http1Fetch(`${base()}/slowbody`, init({ abort: midway }))
     const reader = response.body!.getReader()
     await reader.read()
     midway.abort("client")
