@@ -91,6 +91,19 @@ const originOf = (url: URL, tlsVerify: boolean): Origin => {
   }
 }
 
+/** Header names checked before, lower-cased: an adapter sends the same few on every request. */
+const checkedNames = new Map<string, string>()
+
+const lowerName = (name: string): string | undefined => {
+  let lower = checkedNames.get(name)
+  if (lower === undefined) {
+    if (!tokenName.test(name)) return undefined
+    if (checkedNames.size >= 256) checkedNames.clear()
+    checkedNames.set(name, lower = name.toLowerCase())
+  }
+  return lower
+}
+
 /** Origins by URL and verification: an upstream's few URLs are parsed once. */
 const origins = new Map<string, Origin>()
 const maxOrigins = 1024
@@ -114,8 +127,8 @@ const requestText = (origin: Origin, init: Http1Init): { readonly payload: strin
   let encoding = false
   for (const name in init.headers) {
     const value = init.headers[name]!
-    if (!tokenName.test(name) || badValue.test(value)) throw new TypeError(`Invalid header '${name}'`)
-    const lower = name.toLowerCase()
+    const lower = lowerName(name)
+    if (lower === undefined || badValue.test(value)) throw new TypeError(`Invalid header '${name}'`)
     if (framing.has(lower)) continue
     if (lower === "host") host = true
     if (lower === "accept-encoding") encoding = true
@@ -379,13 +392,15 @@ const parse = (connection: Connection, exchange: Exchange, data: Buffer) => {
   else if (exchange.body !== undefined && (exchange.body.desiredSize ?? 1) <= 0) connection.socket?.pause()
 }
 
+const digits = /^\d+$/
 const statusLine = /^HTTP\/1\.([01]) ([1-9]\d\d)(?:[ \r]|$)/
 
 /** One number, or the same number repeated (a list the server joined). */
 const contentLength = (value: string): number => {
+  if (digits.test(value)) return Number(value)
   const values = new Set(value.split(",").map((part) => part.trim()))
   const [only] = values
-  if (values.size !== 1 || only === undefined || !/^\d+$/.test(only)) throw new Error("The upstream sent a bad content-length")
+  if (values.size !== 1 || only === undefined || !digits.test(only)) throw new Error("The upstream sent a bad content-length")
   return Number(only)
 }
 
@@ -418,7 +433,9 @@ const head = (connection: Connection, exchange: Exchange, bytes: Buffer, at: num
   // The whole body came with its head: handed over as it is, with no stream to relay it through.
   if (!chunked && length !== undefined && decoded && bytes.length - bodyAt >= length) {
     exchange.phase = Phase.Done
-    exchange.resolve(new Http1Response(code, headers, copy(bytes, bodyAt, bodyAt + length)))
+    const text = bytes.toString("utf8", bodyAt, bodyAt + length)
+    // As a fetch Response's text() does, a byte order mark is not part of the text.
+    exchange.resolve(new Http1Response(code, headers, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text))
     return bodyAt + length
   }
   if (chunked) exchange.phase = Phase.ChunkSize

@@ -17,6 +17,12 @@ export interface UpstreamOutcome {
   readonly reason: Reason | undefined
 }
 
+/** A series' metric by its label values, one level per label. */
+interface SeriesTree<M> {
+  metric: M | undefined
+  children: Map<string, SeriesTree<M>> | undefined
+}
+
 /**
  * The gateway's Prometheus metrics, in a registry of its own. Labels come only from configuration (model and
  * provider names, key names) and from statuses, never from raw client input: a request for a model no route
@@ -42,18 +48,20 @@ export class Metrics extends Context.Service<Metrics, {
       const context = Context.make(Metric.MetricRegistry, new Map())
       /**
        * One metric object per label set, so that an update does not rebuild its series key. Label values are
-       * positional (in `labels`' order): every request updates several series, and building an attributes object
-       * for each was a measurable share of the gateway's own CPU.
+       * positional (in `labels`' order) and looked up one level each: every request updates several series, and
+       * building an attributes object, or a joined key, for each was a measurable share of the gateway's own CPU.
        */
       const series = <M>(labels: ReadonlyArray<string>, make: (attributes: Record<string, string>) => M) => {
-        const cache = new Map<string, M>()
+        const root: SeriesTree<M> = { metric: undefined, children: undefined }
         return (...values: ReadonlyArray<string>): M => {
-          const key = values.length === 1 ? values[0]! : values.join("\u0000")
-          let metric = cache.get(key)
-          if (metric === undefined) {
-            cache.set(key, metric = make(Object.fromEntries(labels.map((label, i) => [label, values[i] ?? ""]))))
+          let node = root
+          for (const value of values) {
+            const children = node.children ??= new Map()
+            let child = children.get(value)
+            if (child === undefined) children.set(value, child = { metric: undefined, children: undefined })
+            node = child
           }
-          return metric
+          return node.metric ??= make(Object.fromEntries(labels.map((label, i) => [label, values[i] ?? ""])))
         }
       }
       const counter = (name: string, description: string, labels: ReadonlyArray<string> = []) =>

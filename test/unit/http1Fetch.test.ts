@@ -92,6 +92,14 @@ describe("http1Fetch", () => {
     expect(sent).toContain("content-length: 17\r\n")
   })
 
+  test("a UTF-8 body is decoded as a fetch Response decodes it: characters split across packets, no byte order mark", async () => {
+    const bytes = Buffer.from("\ufeff{\"text\":\"héllo ✓\"}")
+    scripts.set("/utf8", { pieces: [Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${bytes.length}\r\n\r\n`), bytes])] })
+    expect(await (await http1Fetch(`${base()}/utf8`, init())).text()).toBe("{\"text\":\"héllo ✓\"}")
+    scripts.set("/utf8split", { pieces: [`HTTP/1.1 200 OK\r\ncontent-length: ${bytes.length}\r\n\r\n`, bytes.subarray(0, 14), bytes.subarray(14)] })
+    expect(await (await http1Fetch(`${base()}/utf8split`, init())).text()).toBe("{\"text\":\"héllo ✓\"}")
+  })
+
   test("a head and body split across packets, and a body longer than one packet, arrive whole", async () => {
     const body = "x".repeat(100_000)
     scripts.set("/split", { pieces: ["HTTP/1.1 200 OK\r\nContent-Le", `ngth: ${body.length}\r\n`, "\r\n", body.slice(0, 10), body.slice(10)] })
