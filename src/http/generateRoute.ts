@@ -1,4 +1,3 @@
-import type { Server } from "bun"
 import { Effect } from "effect"
 import { fail, PayloadTooLarge } from "../domain/GatewayError.ts"
 import type { SurfaceName } from "../domain/parseRequest.ts"
@@ -10,8 +9,8 @@ import { readBody } from "./readBody.ts"
 import { requestIdOf, secretOf } from "./requestContext.ts"
 import { errorFor, internalError, respond } from "./respond.ts"
 
-/** A handler as Bun's router calls it; `server` is absent when Elysia hands a request over without one. */
-export type RawRoute = (request: Request, server?: Server<unknown> | null) => Promise<Response>
+/** A handler as Bun's router calls it. */
+export type RawRoute = (request: Request) => Promise<Response>
 
 /**
  * One generation route: the body is read raw (never parsed twice) and handed to the Gateway, whose errors are
@@ -22,9 +21,9 @@ export type RawRoute = (request: Request, server?: Server<unknown> | null) => Pr
  */
 export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number, surface: SurfaceName, cors: CorsPolicy | undefined): RawRoute => {
   const { errorBody } = surfaceOf(surface)
-  const answer = async (request: Request, server: Server<unknown> | null | undefined) => {
-    // A generation may be silent for minutes before its first byte: upstream timeouts govern it, not Bun's.
-    server?.timeout(request, 0)
+  // A generation may be silent for minutes before its first byte: Bun's idle timeout spares a connection whose
+  // request is pending (see bunIdleTimeout.test.ts), and upstream timeouts govern it.
+  const answer = async (request: Request) => {
     const requestId = requestIdOf(request.headers)
     const text = await readBody(request, maxBodyBytes)
     if (text === undefined) return errorFor(fail(new PayloadTooLarge({ limit: maxBodyBytes })), requestId, errorBody)
@@ -38,10 +37,10 @@ export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number,
     }))
     return respond(exit, requestId, (response) => response, errorBody)
   }
-  return async (request, server) => {
+  return async (request) => {
     let response: Response
     try {
-      response = await answer(request, server)
+      response = await answer(request)
     } catch (error) {
       log("error", "generation route failed", { surface, error: String(error) })
       response = internalError()

@@ -8,10 +8,10 @@ import { respond } from "./respond.ts"
 /** The OpenAI-compatible surface: Chat Completions, legacy completions, embeddings, models and Responses. */
 export const openaiRoutes = (gateway: Gateway["Service"], routes: GenerationRoutes) =>
   new Elysia({ name: "openai" })
-    .post("/v1/chat/completions", ({ request, server }) => routes["/v1/chat/completions"](request, server), { parse: "none" })
-    .post("/v1/completions", ({ request, server }) => routes["/v1/completions"](request, server), { parse: "none" })
-    .post("/v1/embeddings", ({ request, server }) => routes["/v1/embeddings"](request, server), { parse: "none" })
-    .post("/v1/responses", ({ request, server }) => routes["/v1/responses"](request, server), { parse: "none" })
+    .post("/v1/chat/completions", ({ request }) => routes["/v1/chat/completions"](request), { parse: "none" })
+    .post("/v1/completions", ({ request }) => routes["/v1/completions"](request), { parse: "none" })
+    .post("/v1/embeddings", ({ request }) => routes["/v1/embeddings"](request), { parse: "none" })
+    .post("/v1/responses", ({ request }) => routes["/v1/responses"](request), { parse: "none" })
     .get("/v1/models", async ({ request }) => {
       const requestId = requestIdOf(request.headers)
       const exit = await Effect.runPromiseExit(gateway.models(secretOf(request.headers)))

@@ -6,9 +6,11 @@ export const requestIdOf = (headers: Headers) => {
   return given !== null && requestIdPattern.test(given) ? given : crypto.randomUUID()
 }
 
+const bearer = /^bearer /i
+
 /** The virtual key, from `Authorization: Bearer …` or `x-api-key`. */
 export const secretOf = (headers: Headers) => {
   const authorization = headers.get("authorization")
-  if (authorization !== null) return authorization.replace(/^Bearer\s+/i, "").trim()
+  if (authorization !== null) return (bearer.test(authorization) ? authorization.slice(7) : authorization).trim()
   return headers.get("x-api-key") ?? undefined
 }
