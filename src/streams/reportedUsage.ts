@@ -19,17 +19,24 @@ export const reportedUsage = (body: string): ChatUsage | undefined => {
     at++
     while (isSpace(body.charCodeAt(at))) at++
     if (body.charCodeAt(at) !== 123) return undefined
-    let depth = 0
-    for (let i = at; i < body.length; i++) {
-      const c = body.charCodeAt(i)
-      if (c === 123) depth++
-      else if (c === 125 && --depth === 0) {
+    // Brace to brace by indexOf: a character loop over the object cost more than parsing it.
+    let depth = 1
+    let open = body.indexOf("{", at + 1)
+    let close = body.indexOf("}", at + 1)
+    while (close >= 0) {
+      if (open >= 0 && open < close) {
+        depth++
+        open = body.indexOf("{", open + 1)
+        continue
+      }
+      if (--depth === 0) {
         try {
-          return chatUsage({ usage: JSON.parse(body.slice(at, i + 1)) })
+          return chatUsage({ usage: JSON.parse(body.slice(at, close + 1)) })
         } catch {
           return undefined
         }
       }
+      close = body.indexOf("}", close + 1)
     }
     return undefined
   }
