@@ -10,8 +10,6 @@ export interface Http1Init {
   readonly headers: Readonly<Record<string, string>>
   readonly body: string | undefined
   readonly abort: Abort
-  /** Whether an https upstream's certificate is verified. */
-  readonly tlsVerify: boolean
   /** Whether to offer gzip and deflate: worth it for whole answers, not for streams relayed as they arrive. */
   readonly compressed: boolean
 }
@@ -49,8 +47,6 @@ interface Origin {
   readonly hostname: string
   readonly port: number
   readonly hostHeader: string
-  readonly tls: boolean
-  readonly tlsVerify: boolean
   readonly path: string
 }
 
@@ -76,20 +72,13 @@ const badValue = /[\r\n\0]/
 /** Headers the client writes itself. */
 const framing = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"])
 
-const originOf = (url: URL, tlsVerify: boolean): Origin => {
-  const tls = url.protocol === "https:"
-  const port = Number(url.port) || (tls ? 443 : 80)
-  const hostname = url.hostname.replace(/^\[|\]$/g, "")
-  return {
-    key: `${url.protocol}//${url.host}|${tlsVerify}`,
-    hostname,
-    port,
-    hostHeader: url.host,
-    tls,
-    tlsVerify,
-    path: url.pathname + url.search
-  }
-}
+const originOf = (url: URL): Origin => ({
+  key: url.host,
+  hostname: url.hostname.replace(/^\[|\]$/g, ""),
+  port: Number(url.port) || 80,
+  hostHeader: url.host,
+  path: url.pathname + url.search
+})
 
 /** Header names checked before, lower-cased: an adapter sends the same few on every request. */
 const checkedNames = new Map<string, string>()
@@ -104,18 +93,17 @@ const lowerName = (name: string): string | undefined => {
   return lower
 }
 
-/** Origins by URL and verification: an upstream's few URLs are parsed once. */
+/** Origins by URL: an upstream's few URLs are parsed once. */
 const origins = new Map<string, Origin>()
 const maxOrigins = 1024
 
-const originFor = (url: string, tlsVerify: boolean): Origin => {
-  const key = `${tlsVerify}|${url}`
-  let origin = origins.get(key)
+const originFor = (url: string): Origin => {
+  let origin = origins.get(url)
   if (origin === undefined) {
     const parsed = new URL(url)
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new TypeError(`Unsupported protocol ${parsed.protocol}`)
+    if (parsed.protocol !== "http:") throw new TypeError(`http1Fetch speaks plain HTTP only, not ${parsed.protocol}`)
     if (origins.size >= maxOrigins) origins.clear()
-    origins.set(key, origin = originOf(parsed, tlsVerify))
+    origins.set(url, origin = originOf(parsed))
   }
   return origin
 }
@@ -144,15 +132,17 @@ const requestText = (origin: Origin, init: Http1Init): { readonly payload: strin
 }
 
 /**
- * fetch for one HTTP/1.1 exchange, on the calling thread: Bun's fetch runs on an HTTP client thread, and the
- * hop to it and back costs a proxied request more CPU than the rest of its network I/O. Keep-alive connections
- * are pooled per origin; bodies may be fixed-length, chunked or close-delimited, gzip or deflate. The answer's
- * body streams (paused while its reader lags); a body that arrived with its head is handed over whole.
+ * fetch for one plain-HTTP/1.1 exchange, on the calling thread: Bun's fetch runs on an HTTP client thread, and
+ * the hop to it and back costs a proxied request more CPU than the rest of its network I/O. Keep-alive
+ * connections are pooled per host; bodies may be fixed-length, chunked or close-delimited, gzip or deflate. The
+ * answer's body streams (paused while its reader lags); a body that arrived with its head is handed over whole.
+ * https stays with Bun's fetch, whose certificate and host name checks Bun.connect's TLS client has not always
+ * matched.
  */
 export const http1Fetch = (url: string, init: Http1Init): Promise<UpstreamResponse> =>
   new Promise<UpstreamResponse>((resolve, reject) => {
     if (init.abort.aborted) return reject(init.abort.reason)
-    const origin = originFor(url, init.tlsVerify)
+    const origin = originFor(url)
     const { payload, bytes } = requestText(origin, init)
     const exchange: Exchange = {
       payload,
@@ -191,8 +181,7 @@ const start = (exchange: Exchange) => {
     hostname: origin.hostname,
     port: origin.port,
     data: connection,
-    socket: handlers,
-    ...(origin.tls ? { tls: { rejectUnauthorized: origin.tlsVerify, serverName: origin.hostname } } : {})
+    socket: handlers
   }).catch((cause: unknown) => {
     connection.closed = true
     if (connection.exchange === exchange) fail(connection, exchange, cause)

@@ -63,8 +63,9 @@ export class Upstream extends Context.Service<Upstream, {
   readonly read: (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) => Effect.Effect<UpstreamAnswer, GatewayError>
 }>()("sluice/services/Upstream") {
   /**
-   * `reachable` checks a TCP connection (replaceable in tests: a loopback connect never times out). Requests go
-   * out through `http1Fetch`, or through Bun's fetch when `viaFetch` (a proxy is configured in the environment).
+   * `reachable` checks a TCP connection (replaceable in tests: a loopback connect never times out). Plain-HTTP
+   * requests go out through `http1Fetch`; https, and every request when `viaFetch` (a proxy is configured in the
+   * environment), through Bun's fetch.
    */
   static readonly layerWith = (reachable: typeof tcpReachable, viaFetch = proxied(process.env)) => Layer.effect(
     Upstream,
@@ -153,16 +154,9 @@ export class Upstream extends Context.Service<Upstream, {
           })
           const answer = adapter.serve !== undefined
             ? adapter.serve(new Request(request.url, fetchInit()))
-            : viaFetch
+            : viaFetch || !request.url.startsWith("http:")
             ? fetch(request.url, fetchInit())
-            : http1Fetch(request.url, {
-              method: request.method,
-              headers: request.headers,
-              body: request.body,
-              abort: aborted,
-              tlsVerify: provider.tlsVerify,
-              compressed
-            })
+            : http1Fetch(request.url, { method: request.method, headers: request.headers, body: request.body, abort: aborted, compressed })
           let answered = false
           if (adapter.serve === undefined) {
             connectCheck(provider.name, request.url, connectTimeoutMs)?.then((outcome) => {

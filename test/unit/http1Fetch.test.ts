@@ -69,7 +69,6 @@ const init = (overrides: Partial<Http1Init> = {}): Http1Init => ({
   headers: { "content-type": "application/json", authorization: "Bearer sk-test" },
   body: "{\"model\":\"m\"}",
   abort: new Abort(),
-  tlsVerify: true,
   compressed: false,
   ...overrides
 })
@@ -187,7 +186,7 @@ describe("http1Fetch", () => {
     expect(requests.at(-1)!.text).toContain("accept-encoding: identity\r\n")
   })
 
-  test("malformed answers and refused connections reject; header injection is refused before sending", async () => {
+  test("malformed answers and refused connections reject; header injection and https are refused before sending", async () => {
     scripts.set("/garbage", { pieces: ["SMTP ready\r\n\r\n"] })
     await expect(http1Fetch(`${base()}/garbage`, init())).rejects.toThrow("malformed")
     scripts.set("/badchunk", { pieces: ["HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"] })
@@ -197,6 +196,7 @@ describe("http1Fetch", () => {
     closedPort.stop(true)
     await expect(http1Fetch(`http://127.0.0.1:${port}/x`, init())).rejects.toThrow()
     await expect(http1Fetch(`${base()}/keep`, init({ headers: { "x-evil": "a\r\nhost: elsewhere" } }))).rejects.toThrow("Invalid header")
+    await expect(http1Fetch(`https://127.0.0.1:${server.port}/keep`, init())).rejects.toThrow("plain HTTP only")
   })
 
   test("an abort before the answer closes the connection and rejects; after it, the body fails", async () => {
