@@ -125,6 +125,28 @@ describe("http1Fetch", () => {
     expect(parts.length).toBeGreaterThanOrEqual(2)
   })
 
+  test("a request body larger than the socket takes at once is written in full, after the socket drains", async () => {
+    scripts.set("/big", { pieces: ["HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"] })
+    const body = JSON.stringify({ text: "é".repeat(4_000_000) })
+    expect(await (await http1Fetch(`${base()}/big`, init({ body }))).text()).toBe("ok")
+    const received = requests.at(-1)!.text
+    expect(Buffer.byteLength(received, "latin1") - received.indexOf("\r\n\r\n") - 4).toBe(Buffer.byteLength(body))
+  })
+
+  test("a large streamed answer read slowly arrives intact (the socket pauses while the reader lags)", async () => {
+    const piece = "0123456789abcdef".repeat(4096)
+    const chunk = `${piece.length.toString(16)}\r\n${piece}\r\n`
+    scripts.set("/flood", { pieces: ["HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", chunk.repeat(40), "0\r\n\r\n"] })
+    const response = await http1Fetch(`${base()}/flood`, init())
+    const reader = response.body!.getReader()
+    let size = 0
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength
+      await Bun.sleep(1)
+    }
+    expect(size).toBe(piece.length * 40)
+  })
+
   test("keep-alive: a second request reuses the connection; `connection: close` is not reused", async () => {
     scripts.set("/keep", { pieces: ["HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"] })
     await (await http1Fetch(`${base()}/keep`, init())).text()
