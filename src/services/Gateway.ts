@@ -107,6 +107,7 @@ export class Gateway extends Context.Service<Gateway, {
           ? undefined
           : pricing.priceOf([routed.target.upstreamModel, routed.model, routed.candidate.qualified])
         const usage = outcome.usage
+        const captured = captures(flight)
         const row: LedgerRow = {
           requestId: flight.request.requestId,
           ts: flight.ts,
@@ -129,12 +130,8 @@ export class Gateway extends Context.Service<Gateway, {
           latencyMs: Math.round(performance.now() - flight.startedAt),
           ttftMs: outcome.ttftMs === undefined ? null : Math.round(outcome.ttftMs),
           attempts: flight.attempts,
-          ...(captures(flight)
-            ? {
-              requestBody: capBytes(flight.request.text, captureMaxBytes),
-              responseBody: outcome.responseBody === undefined ? null : capBytes(outcome.responseBody, captureMaxBytes)
-            }
-            : {})
+          requestBody: captured ? capBytes(flight.request.text, captureMaxBytes) : null,
+          responseBody: captured && outcome.responseBody !== undefined ? capBytes(outcome.responseBody, captureMaxBytes) : null
         }
         ledger.record(row)
         metrics.settled(row, routed !== undefined)
