@@ -11,9 +11,9 @@ import type { Candidate } from "../domain/routingTable.ts"
 import { Abort } from "../net/Abort.ts"
 import { http1Fetch } from "../net/http1Fetch.ts"
 import { type Reachability, tcpReachable } from "../net/tcpReachable.ts"
+import type { UpstreamResponse } from "../net/UpstreamResponse.ts"
 import { watchAbort } from "../net/watchAbort.ts"
 import type { UpstreamRequest } from "../providers/Provider.ts"
-import type { UpstreamResponse } from "../net/UpstreamResponse.ts"
 
 /** A 2xx upstream answer whose body is still unread, and the way to abandon it. */
 export interface UpstreamCall {
