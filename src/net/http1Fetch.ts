@@ -322,6 +322,12 @@ const contentLength = (value: string): number => {
   return Number(only)
 }
 
+/** The response goes to the caller: from here on a failure ends its body instead of rejecting. */
+const answer = (exchange: Exchange, response: Http1Response) => {
+  exchange.answered = true
+  exchange.resolve(response)
+}
+
 /** Parses the head ending at `end`, answers with its response, and returns where the body starts. */
 const head = (connection: Connection, exchange: Exchange, bytes: Buffer, at: number, end: number): number => {
   const text = bytes.toString("latin1", at, end)
@@ -342,10 +348,12 @@ const head = (connection: Connection, exchange: Exchange, bytes: Buffer, at: num
   exchange.keepAlive = tokens.includes("close") ? false : status[1] === "1" || tokens.includes("keep-alive")
   const encoding = headers.get("content-encoding")?.toLowerCase()
   const decoded = encoding === undefined || encoding === "identity"
-  exchange.answered = true
+  if (!decoded && encoding !== "gzip" && encoding !== "x-gzip" && encoding !== "deflate") {
+    throw new Error(`The upstream sent an unsupported content-encoding '${encoding}'`)
+  }
   if (exchange.init.method === "HEAD" || code === 204 || code === 304 || (!chunked && length === 0)) {
     exchange.phase = Phase.Done
-    exchange.resolve(new Http1Response(code, headers, null))
+    answer(exchange, new Http1Response(code, headers, null))
     return bodyAt
   }
   // The whole body came with its head: handed over as it is, with no stream to relay it through.
@@ -353,7 +361,7 @@ const head = (connection: Connection, exchange: Exchange, bytes: Buffer, at: num
     exchange.phase = Phase.Done
     const text = bytes.toString("utf8", bodyAt, bodyAt + length)
     // As a fetch Response's text() does, a byte order mark is not part of the text.
-    exchange.resolve(new Http1Response(code, headers, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text))
+    answer(exchange, new Http1Response(code, headers, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text))
     return bodyAt + length
   }
   if (chunked) exchange.phase = Phase.ChunkSize
@@ -375,13 +383,9 @@ const head = (connection: Connection, exchange: Exchange, bytes: Buffer, at: num
       if (exchange.phase !== Phase.Done) fail(connection, exchange, new Error("The answer's reader cancelled it"))
     }
   }, { highWaterMark: 64 * 1024, size: (chunk?: Uint8Array) => chunk?.byteLength ?? 0 })
-  if (decoded) {
-    exchange.resolve(new Http1Response(code, headers, stream))
-    return bodyAt
-  }
-  if (encoding !== "gzip" && encoding !== "x-gzip" && encoding !== "deflate") throw new Error(`The upstream sent an unsupported content-encoding '${encoding}'`)
   // Chunks are copies, never views of a shared buffer.
   const compressed = stream as ReadableStream<Uint8Array<ArrayBuffer>>
-  exchange.resolve(new Http1Response(code, headers, compressed.pipeThrough(new DecompressionStream(encoding === "deflate" ? "deflate" : "gzip"))))
+  const body = decoded ? stream : compressed.pipeThrough(new DecompressionStream(encoding === "deflate" ? "deflate" : "gzip"))
+  answer(exchange, new Http1Response(code, headers, body))
   return bodyAt
 }

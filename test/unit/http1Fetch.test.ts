@@ -211,6 +211,8 @@ describe("http1Fetch", () => {
   test("malformed answers and refused connections reject; header injection and https are refused before sending", async () => {
     scripts.set("/garbage", { pieces: ["SMTP ready\r\n\r\n"] })
     await expect(http1Fetch(`${base()}/garbage`, init())).rejects.toThrow("malformed")
+    scripts.set("/brotli", { pieces: ["HTTP/1.1 200 OK\r\ncontent-encoding: br\r\ntransfer-encoding: chunked\r\n\r\n"] })
+    await expect(http1Fetch(`${base()}/brotli`, init())).rejects.toThrow("unsupported content-encoding 'br'")
     scripts.set("/badchunk", { pieces: ["HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"] })
     await expect((await http1Fetch(`${base()}/badchunk`, init())).text()).rejects.toThrow()
     const closedPort = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: () => {} } })
