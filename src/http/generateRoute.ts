@@ -23,24 +23,23 @@ export const generateRoute = (gateway: Gateway["Service"], maxBodyBytes: number,
   const { errorBody } = surfaceOf(surface)
   // A generation may be silent for minutes before its first byte: Bun's idle timeout spares a connection whose
   // request is pending (see bunIdleTimeout.test.ts), and upstream timeouts govern it.
-  const answer = async (request: Request) => {
-    const requestId = requestIdOf(request.headers)
-    const text = await readBody(request, maxBodyBytes)
-    if (text === undefined) return errorFor(fail(new PayloadTooLarge({ limit: maxBodyBytes })), requestId, errorBody)
-    const exit = await Effect.runPromiseExit(gateway.handle({
-      surface,
-      text,
-      secret: secretOf(request.headers),
-      headers: request.headers,
-      signal: request.signal,
-      requestId
-    }))
-    return respond(exit, requestId, (response) => response, errorBody)
-  }
   return async (request) => {
     let response: Response
     try {
-      response = await answer(request)
+      const requestId = requestIdOf(request.headers)
+      const text = await readBody(request, maxBodyBytes)
+      if (text === undefined) response = errorFor(fail(new PayloadTooLarge({ limit: maxBodyBytes })), requestId, errorBody)
+      else {
+        const exit = await Effect.runPromiseExit(gateway.handle({
+          surface,
+          text,
+          secret: secretOf(request.headers),
+          headers: request.headers,
+          signal: request.signal,
+          requestId
+        }))
+        response = respond(exit, requestId, (answer) => answer, errorBody)
+      }
     } catch (error) {
       log("error", "generation route failed", { surface, error: String(error) })
       response = internalError()

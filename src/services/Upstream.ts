@@ -10,6 +10,7 @@ import {
 import type { Candidate } from "../domain/routingTable.ts"
 import { Abort } from "../net/Abort.ts"
 import { http1Fetch } from "../net/http1Fetch.ts"
+import { Http1Response } from "../net/Http1Response.ts"
 import { type Reachability, tcpReachable } from "../net/tcpReachable.ts"
 import type { UpstreamResponse } from "../net/UpstreamResponse.ts"
 import { watchAbort } from "../net/watchAbort.ts"
@@ -195,6 +196,11 @@ export class Upstream extends Context.Service<Upstream, {
       const read = (candidate: Candidate, request: UpstreamRequest, signal: AbortSignal) =>
         exchange<UpstreamAnswer>(candidate, request, signal, true, (response, { abort, idleTimeoutMs, finished, failure }, resume) => {
           const headersAt = performance.now()
+          // A body that came whole with its head is read already: no timer, no promise to wait for.
+          if (response instanceof Http1Response && response.whole !== undefined) {
+            finished()
+            return resume(Effect.succeed({ response, text: response.whole, headersAt }))
+          }
           const timer = setTimeout(abort, idleTimeoutMs, "timeout")
           response.text().then(
             (text) => resume(Effect.succeed({ response, text, headersAt })),
