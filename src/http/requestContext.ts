@@ -6,7 +6,7 @@ export const requestIdOf = (headers: Headers) => {
   return given !== null && requestIdPattern.test(given) ? given : crypto.randomUUID()
 }
 
-const bearer = /^bearer /i
+const bearer = /^bearer\s/i
 
 /** The virtual key, from `Authorization: Bearer …` or `x-api-key`. */
 export const secretOf = (headers: Headers) => {

@@ -1,5 +1,5 @@
-import type { HeaderReader } from "../domain/HeaderReader.ts"
 import type { Reason } from "../domain/GatewayError.ts"
+import type { HeaderReader } from "../domain/HeaderReader.ts"
 import {
   UpstreamProtocol,
   UpstreamRateLimited,

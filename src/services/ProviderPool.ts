@@ -1,6 +1,7 @@
 import { Context, Effect, Layer } from "effect"
 import { AppConfig, type GatewayConfig, type LimitsConfig, type ProviderConfig, type Strategy } from "../Config.ts"
 import type { Reason } from "../domain/GatewayError.ts"
+import type { HeaderReader } from "../domain/HeaderReader.ts"
 import { CircuitBreaker, type CircuitState } from "../domain/pool/CircuitBreaker.ts"
 import { Ewma } from "../domain/pool/Ewma.ts"
 import { makePicker } from "../domain/pool/makePicker.ts"
@@ -9,7 +10,6 @@ import { rateLimitHeaders, reportsExhaustion } from "../domain/pool/rateLimitHea
 import type { Picker, TargetView } from "../domain/pool/strategies/Picker.ts"
 import type { Candidate } from "../domain/routingTable.ts"
 import type { Target } from "../providers/Provider.ts"
-import type { HeaderReader } from "../domain/HeaderReader.ts"
 
 /** One upstream key of a candidate: what an attempt is sent to. */
 export interface PoolTarget {
