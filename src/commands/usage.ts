@@ -1,9 +1,9 @@
+import { timeOf } from "../domain/timeOf.ts"
 import type { GroupBy } from "../services/UsageQuery.ts"
 import type { UsageRowJson } from "./AdminClient.ts"
 import { usageError } from "./CliError.ts"
 import { oneOf, parseCommand, printJson, withAdmin } from "./commandLine.ts"
 import { table } from "./table.ts"
-import { timeOf } from "../domain/timeOf.ts"
 
 const options = {
   key: { type: "string" },

@@ -4,13 +4,12 @@ import { invalidRequest } from "../domain/GatewayError.ts"
 import { KeyStore } from "../services/KeyStore.ts"
 import { type DayModelUsage, UsageQuery, type UsageTotals } from "../services/UsageQuery.ts"
 import { timeRange, totalsJson, totalsSchema } from "./admin/usageRoutes.ts"
+import { isoOrNull } from "./isoOrNull.ts"
 import { requestIdOf, secretOf } from "./requestContext.ts"
 import { respond } from "./respond.ts"
-import { isoOrNull } from "./isoOrNull.ts"
 
 const defaultDays = 30
 const dayMs = 86_400_000
-
 
 /** The rows' totals; the cost is null only when no row has a known cost but some have an unknown one. */
 const totalsOf = (rows: ReadonlyArray<DayModelUsage>): UsageTotals => {

@@ -6,7 +6,6 @@ const encoder = new TextEncoder()
 /** An answer of `http1Fetch`: its body is a stream, or text that all came with the head (decoded as UTF-8). */
 export class Http1Response implements UpstreamResponse {
   readonly ok: boolean
-  /** The body's text, when it all came with the head. */
   readonly whole: string | undefined
   #body: ReadableStream<Uint8Array> | null
 

@@ -42,7 +42,6 @@ interface Exchange {
   connection: Connection | undefined
 }
 
-
 interface Connection {
   socket: Socket<Connection> | undefined
   readonly origin: Origin
@@ -60,6 +59,7 @@ const maxIdlePerOrigin = 512
 const maxHeadBytes = 64 * 1024
 const idleSeconds = 60
 const encoder = new TextEncoder()
+
 /**
  * fetch for one plain-HTTP/1.1 exchange, on the calling thread: Bun's fetch runs on an HTTP client thread, and
  * the hop to it and back costs a proxied request more CPU than the rest of its network I/O. Keep-alive

@@ -10,7 +10,6 @@ import {
 import type { Candidate } from "../domain/routingTable.ts"
 import { Abort } from "../net/Abort.ts"
 import { http1Fetch } from "../net/http1Fetch.ts"
-import { Http1Response } from "../net/Http1Response.ts"
 import { type Reachability, tcpReachable } from "../net/tcpReachable.ts"
 import type { UpstreamResponse } from "../net/UpstreamResponse.ts"
 import { watchAbort } from "../net/watchAbort.ts"
@@ -76,7 +75,7 @@ export class Upstream extends Context.Service<Upstream, {
       const checks = new Map<string, Promise<Reachability>>()
 
       /**
-       * Bun's fetch has no connect timeout: for an upstream not heard from lately (whose connections may be gone), a
+       * Neither client has a connect timeout: for an upstream not heard from lately (whose connections may be gone), a
        * TCP connect to its host runs beside the request, one at a time per provider, and a timeout aborts the request.
        */
       const connectCheck = (name: string, url: string, timeoutMs: number): Promise<Reachability> | undefined => {
@@ -197,7 +196,7 @@ export class Upstream extends Context.Service<Upstream, {
         exchange<UpstreamAnswer>(candidate, request, signal, true, (response, { abort, idleTimeoutMs, finished, failure }, resume) => {
           const headersAt = performance.now()
           // A body that came whole with its head is read already: no timer, no promise to wait for.
-          if (response instanceof Http1Response && response.whole !== undefined) {
+          if (response.whole !== undefined) {
             finished()
             return resume(Effect.succeed({ response, text: response.whole, headersAt }))
           }

@@ -3,7 +3,6 @@ import type { SpendStatus } from "../../services/Budget.ts"
 import type { KeyView } from "../../services/KeyStore.ts"
 import { isoOrNull } from "../isoOrNull.ts"
 
-
 export const periodSchema = t.Union([t.Literal("daily"), t.Literal("weekly"), t.Literal("monthly"), t.Literal("total")])
 
 const spendSchema = t.Object({

@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia"
 import { Context, Effect } from "effect"
 import type { DatabaseError } from "../../db/Database.ts"
+import { timeOf } from "../../domain/timeOf.ts"
 import { KeyStore } from "../../services/KeyStore.ts"
 import {
   type InvalidCursor,
@@ -10,7 +11,6 @@ import {
   UsageQuery,
   type UsageTotals
 } from "../../services/UsageQuery.ts"
-import { timeOf } from "../../domain/timeOf.ts"
 import { adminError } from "./adminError.ts"
 import type { Authorize } from "./Principal.ts"
 import { runAdmin } from "./runAdmin.ts"
